@@ -1,0 +1,1 @@
+"""The pure core: knows nothing of Discord, Telegram, storage or the clock."""

@@ -1,0 +1,1 @@
+"""Subscriptions and reliable countdown delivery: ports, service, outbox and scheduler."""

@@ -1,0 +1,128 @@
+"""The ports between delivery and the platforms. Adapters implement `Sender`; they call `Subscriptions`.
+
+Nothing here imports a platform SDK or the database: adapters and the delivery engine meet on these types.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Protocol
+
+from bot.core.models import Lang, Reply
+
+Clock = Callable[[], dt.datetime]
+"""Returns the current time, timezone-aware. Injected everywhere so tests never sleep."""
+
+
+class Platform(StrEnum):
+    DISCORD = "discord"
+    TELEGRAM = "telegram"
+    CONSOLE = "console"
+
+
+@dataclass(frozen=True, slots=True)
+class ChatRef:
+    """Where a post goes: a Discord channel (thread optional) or a Telegram chat (topic optional)."""
+
+    platform: Platform
+    chat_id: str
+    thread_id: str | None = None
+    is_group: bool = True
+    """Telegram: groups are paced at 20 posts a minute, private chats are not."""
+
+
+@dataclass(frozen=True, slots=True)
+class Post:
+    """One countdown post to send."""
+
+    chat: ChatRef
+    reply: Reply
+    key: str
+    """Stable per (subscription, local date): senders use it as an idempotency key (Discord nonce)."""
+
+
+class SendStatus(StrEnum):
+    SENT = "sent"
+    RATE_LIMITED = "rate_limited"  # retry after `retry_after` seconds, for this chat only
+    TRANSIENT = "transient"  # network trouble or a 5xx: retry with backoff
+    GONE = "gone"  # permanent: bot removed or blocked, chat gone, no access: deactivate
+    MIGRATED = "migrated"  # Telegram group became a supergroup: move to `new_chat_id` and resend
+
+
+@dataclass(frozen=True, slots=True)
+class SendResult:
+    status: SendStatus
+    retry_after: float | None = None
+    new_chat_id: str | None = None
+    detail: str = ""
+
+    @classmethod
+    def sent(cls) -> SendResult:
+        return cls(SendStatus.SENT)
+
+
+class Sender(Protocol):
+    """Sends countdown posts to one platform. Must not raise for platform errors: classify them instead."""
+
+    platform: Platform
+
+    async def send(self, post: Post) -> SendResult: ...
+
+
+@dataclass(frozen=True, slots=True)
+class SubscriptionView:
+    """A subscription as shown to users."""
+
+    id: int
+    chat: ChatRef
+    deadline_id: str
+    local_time: dt.time
+    timezone: str
+    lang: Lang
+    active: bool
+    paused: bool
+    created_by: str
+    next_posts: tuple[dt.datetime, ...]
+    """The next three post times, in the subscription's time zone."""
+
+
+class Subscriptions(Protocol):
+    """What adapters call. Refusals raise SubscriptionError with a message in the caller's language."""
+
+    async def subscribe(
+        self,
+        chat: ChatRef,
+        *,
+        created_by: str,
+        lang: Lang,
+        time_text: str | None = None,
+        tz_text: str | None = None,
+        deadline_id: str | None = None,
+    ) -> SubscriptionView: ...
+
+    async def unsubscribe(self, chat: ChatRef, *, lang: Lang, subscription_id: int | None = None) -> int:
+        """Remove one subscription by id, or every one of the chat; returns how many were removed."""
+        ...
+
+    async def list(self, chat: ChatRef) -> list[SubscriptionView]: ...
+
+    async def pause(self, chat: ChatRef, *, lang: Lang, subscription_id: int | None = None) -> int: ...
+
+    async def resume(self, chat: ChatRef, *, lang: Lang, subscription_id: int | None = None) -> int: ...
+
+    async def chat_gone(self, chat: ChatRef, reason: str) -> int:
+        """The bot was removed from the chat: deactivate its subscriptions; returns how many."""
+        ...
+
+    async def chat_migrated(self, chat: ChatRef, new_chat_id: str) -> int:
+        """A Telegram group became a supergroup: move its subscriptions; returns how many."""
+        ...
+
+
+class FeedbackStore(Protocol):
+    """👍/👎 on answers. Stores the entry and the vote only: no user ids."""
+
+    async def record_feedback(self, platform: Platform, entry_id: str, helpful: bool) -> None: ...

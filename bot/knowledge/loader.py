@@ -1,0 +1,162 @@
+"""Load and validate the knowledge directory, reporting every problem with file and field."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from bot.errors import KnowledgeError, Problem
+from bot.knowledge.schema import (
+    Deadline,
+    DeadlinesFile,
+    EntriesFile,
+    Entry,
+    Source,
+    SourcesFile,
+    SynonymGroup,
+    SynonymsFile,
+)
+
+M = TypeVar("M", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class KnowledgeBase:
+    """The validated knowledge: lookups by id, in file order."""
+
+    entries: dict[str, Entry]
+    sources: dict[str, Source]
+    deadlines: dict[str, Deadline]
+    primary_deadline: str
+    synonyms: tuple[SynonymGroup, ...]
+    version: str
+    """A short hash of every file's content: changes whenever the knowledge changes."""
+
+    @property
+    def primary(self) -> Deadline:
+        return self.deadlines[self.primary_deadline]
+
+
+def _field_path(loc: Iterable[int | str], data: Any) -> str:
+    """Turn a pydantic location into a readable path, naming list items by their id where they have one."""
+    parts: list[str] = []
+    node = data
+    for key in loc:
+        if isinstance(key, int) and isinstance(node, list) and 0 <= key < len(node):
+            item = node[key]
+            ident = item.get("id") if isinstance(item, dict) else None
+            parts.append(f"[{key}]" + (f"(id={ident})" if ident else ""))
+            node = item
+        else:
+            parts.append(f".{key}" if parts else str(key))
+            node = node.get(key) if isinstance(node, dict) else None
+    return "".join(parts) or "(file)"
+
+
+def _read(path: Path, root: Path, model: type[M], problems: list[Problem], digest: Any) -> M | None:
+    rel = path.relative_to(root).as_posix()
+    try:
+        raw = path.read_bytes()
+        digest.update(rel.encode() + b"\0" + raw)
+        data = yaml.safe_load(raw.decode("utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        problems.append(Problem(rel, "(file)", f"cannot read: {exc}".replace("\n", " ")))
+        return None
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        for err in exc.errors():
+            problems.append(Problem(rel, _field_path(err["loc"], data), err["msg"]))
+        return None
+
+
+def load_knowledge(root: Path) -> KnowledgeBase:
+    """Load everything under `root`; raise KnowledgeError listing every problem found."""
+    problems: list[Problem] = []
+    digest = hashlib.sha256()
+    if not root.is_dir():
+        raise KnowledgeError([Problem(str(root), "(dir)", "knowledge directory not found")])
+
+    sources: dict[str, Source] = {}
+    source_file: dict[str, str] = {}
+    for path in sorted((root / "sources").glob("*.yaml")):
+        parsed = _read(path, root, SourcesFile, problems, digest)
+        for src in parsed.sources if parsed else []:
+            rel = path.relative_to(root).as_posix()
+            if src.id in sources:
+                problems.append(Problem(rel, f"sources(id={src.id})", f"duplicate id, first in {source_file[src.id]}"))
+            sources[src.id] = src
+            source_file[src.id] = rel
+
+    entries: dict[str, Entry] = {}
+    entry_file: dict[str, str] = {}
+    entry_paths = sorted((root / "entries").glob("*.yaml"))
+    if not entry_paths:
+        problems.append(Problem("entries/", "(dir)", "no entry files found"))
+    for path in entry_paths:
+        parsed_entries = _read(path, root, EntriesFile, problems, digest)
+        for entry in parsed_entries.entries if parsed_entries else []:
+            rel = path.relative_to(root).as_posix()
+            if entry.id in entries:
+                problems.append(Problem(rel, f"entries(id={entry.id})", f"duplicate id, first in {entry_file[entry.id]}"))
+            entries[entry.id] = entry
+            entry_file[entry.id] = rel
+
+    deadlines: dict[str, Deadline] = {}
+    primary = ""
+    deadline_path = root / "deadlines.yaml"
+    if not deadline_path.is_file():
+        problems.append(Problem("deadlines.yaml", "(file)", "missing"))
+    else:
+        parsed_deadlines = _read(deadline_path, root, DeadlinesFile, problems, digest)
+        if parsed_deadlines:
+            primary = parsed_deadlines.primary
+            for dl in parsed_deadlines.deadlines:
+                if dl.id in deadlines:
+                    problems.append(Problem("deadlines.yaml", f"deadlines(id={dl.id})", "duplicate id"))
+                deadlines[dl.id] = dl
+            if primary not in deadlines:
+                problems.append(Problem("deadlines.yaml", "primary", f"unknown deadline id {primary!r}"))
+
+    synonyms: tuple[SynonymGroup, ...] = ()
+    synonym_path = root / "synonyms.yaml"
+    if synonym_path.is_file():
+        parsed_synonyms = _read(synonym_path, root, SynonymsFile, problems, digest)
+        synonyms = tuple(parsed_synonyms.synonyms) if parsed_synonyms else ()
+
+    for entry in entries.values():
+        rel = entry_file[entry.id]
+        where = f"entries(id={entry.id})"
+        problems.extend(
+            Problem(rel, f"{where}.sources", f"unknown source id {sid!r}") for sid in entry.sources if sid not in sources
+        )
+        problems.extend(
+            Problem(rel, f"{where}.related", f"unknown entry id {rid!r}")
+            for rid in entry.related
+            if rid not in entries or rid == entry.id
+        )
+        if entry.countdown and entry.countdown not in deadlines:
+            problems.append(Problem(rel, f"{where}.countdown", f"unknown deadline id {entry.countdown!r}"))
+    for dl in deadlines.values():
+        problems.extend(
+            Problem("deadlines.yaml", f"deadlines(id={dl.id}).sources", f"unknown source id {sid!r}")
+            for sid in dl.sources
+            if sid not in sources
+        )
+
+    if problems:
+        raise KnowledgeError(problems)
+    return KnowledgeBase(
+        entries=entries,
+        sources=sources,
+        deadlines=deadlines,
+        primary_deadline=primary,
+        synonyms=synonyms,
+        version=digest.hexdigest()[:12],
+    )

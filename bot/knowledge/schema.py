@@ -1,0 +1,129 @@
+"""Pydantic models of the knowledge files. Unknown fields are rejected everywhere.
+
+Layout of the knowledge directory (see knowledge/README.md):
+  sources/*.yaml   {"sources": [Source, ...]}
+  entries/*.yaml   {"entries": [Entry, ...]}
+  deadlines.yaml   {"primary": id, "deadlines": [Deadline, ...]}
+  synonyms.yaml    {"synonyms": [SynonymGroup, ...]}
+"""
+
+from __future__ import annotations
+
+import re
+import datetime as dt
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, HttpUrl, field_validator
+
+ID_PATTERN = r"^[a-z0-9][a-z0-9-]{1,62}$"
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+Id = Annotated[str, Field(pattern=ID_PATTERN)]
+
+
+def _non_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be blank")
+    return value.strip()
+
+
+Text = Annotated[str, AfterValidator(_non_blank)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class Localized(Strict):
+    """The same text in English and Simplified Chinese."""
+
+    en: Text
+    zh: Text
+
+    @field_validator("zh")
+    @classmethod
+    def _zh_is_chinese(cls, value: str) -> str:
+        if not CJK.search(value):
+            raise ValueError("Chinese text must contain Chinese characters")
+        return value
+
+
+class LocalizedList(Strict):
+    """Lists of phrases in English and Simplified Chinese (each may be empty for keywords)."""
+
+    en: list[Text] = Field(default_factory=list)
+    zh: list[Text] = Field(default_factory=list)
+
+
+class Source(Strict):
+    id: Id
+    title: Text
+    publisher: Text
+    url: HttpUrl
+    date: dt.date | None = None
+
+
+class Entry(Strict):
+    """One answerable topic."""
+
+    id: Id
+    topic: Id
+    title: Localized
+    questions: LocalizedList
+    keywords: LocalizedList = Field(default_factory=LocalizedList)
+    answer: Localized
+    sources: list[Id] = Field(min_length=1)
+    as_of: dt.date
+    review_by: dt.date | None = None
+    related: list[Id] = Field(default_factory=list, max_length=6)
+    countdown: Id | None = None
+    """When set, the reply starts with a live countdown to/since this deadline, computed from `now`."""
+
+    @field_validator("questions")
+    @classmethod
+    def _questions_in_both_languages(cls, value: LocalizedList) -> LocalizedList:
+        if not value.en or not value.zh:
+            raise ValueError("needs at least one English and one Chinese question")
+        return value
+
+
+class Deadline(Strict):
+    """A dated moment the bot counts down to or since."""
+
+    id: Id
+    title: Localized
+    at: dt.datetime
+    status: Localized
+    """What became of this deadline (shown once it has passed)."""
+    sources: list[Id] = Field(min_length=1)
+
+    @field_validator("at")
+    @classmethod
+    def _aware(cls, value: dt.datetime) -> dt.datetime:
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError("must include a UTC offset, e.g. 2025-01-19T00:00:00-05:00")
+        return value
+
+
+class SynonymGroup(Strict):
+    """Phrases that mean the same thing; every variant is read as `canonical` before matching."""
+
+    canonical: Annotated[str, Field(pattern=r"^[a-z0-9_]+$")]
+    variants: list[Text] = Field(min_length=1)
+
+
+class SourcesFile(Strict):
+    sources: list[Source]
+
+
+class EntriesFile(Strict):
+    entries: list[Entry]
+
+
+class DeadlinesFile(Strict):
+    primary: Id
+    deadlines: list[Deadline] = Field(min_length=1)
+
+
+class SynonymsFile(Strict):
+    synonyms: list[SynonymGroup]
