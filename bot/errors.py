@@ -1,9 +1,9 @@
 """The error hierarchy. Everything banbot raises on purpose derives from BanbotError:
 
-    BanbotError
-    ├── KnowledgeError        the knowledge files are missing or invalid (carries every problem)
-    ├── SubscriptionError     a subscription request was refused; the message is safe to show users
-    └── DeliveryError         a send failed in a way the outbox classifies (see bot.delivery.ports)
+BanbotError
+├── KnowledgeError        the knowledge files are missing or invalid (carries every problem)
+├── SubscriptionError     a subscription request was refused; the message is safe to show users
+└── DeliveryError         a send failed in a way the outbox classifies (see bot.delivery.ports)
 """
 
 from __future__ import annotations

@@ -34,6 +34,15 @@ class Settings(BaseSettings):
     telegram_rate_per_group_minute: int = Field(default=20, gt=0)
     discord_rate_global: float = Field(default=40.0, gt=0)
     discord_rate_per_channel_5s: int = Field(default=5, gt=0)
+    database_schema: str | None = None  # PostgreSQL only: schema (search_path) holding banbot's tables
+    delivery_lease_seconds: float = Field(default=300.0, gt=0)  # a crashed process's claims expire after this
+    delivery_claim_batch: int = Field(default=1000, ge=1)  # most deliveries one process holds in its queue
+    send_backoff_seconds: float = Field(default=2.0, ge=0)  # first retry delay after a transient error
+    send_backoff_max_seconds: float = Field(default=300.0, ge=0)
+    delivery_retention_days: int = Field(default=30, ge=1)
+    max_subscriptions_per_chat: int = Field(default=10, ge=1)
+    gap_retention_days: int = Field(default=90, ge=1)  # unanswered questions are kept this long
+    gap_max_rows: int = Field(default=10_000, ge=1)  # and at most this many
 
     # --- per-user rate limit on questions (both platforms) ---
     user_rate_limit: int = Field(default=8, ge=1)
@@ -51,6 +60,11 @@ class Settings(BaseSettings):
     discord_token: SecretStr | None = None
     discord_shard_count: int | None = None
     discord_shard_ids: list[int] | None = None
+    discord_application_id: int | None = None  # for `banbot discord invite-url` without a token
+    discord_sync_on_start: bool = True  # sync global commands at start, only when the command set changed
+    discord_commands_hash_file: Path | None = None  # default: next to the SQLite file, else data/
+    discord_max_ratelimit_timeout: float = Field(default=30.0, ge=30.0)  # longer 429s fail the send instead
+    discord_defer_after_seconds: float = Field(default=1.0, ge=0)  # answers slower than this are deferred
 
     # --- operations ---
     health_port: int | None = None

@@ -104,7 +104,9 @@ def load_knowledge(root: Path) -> KnowledgeBase:
         for entry in parsed_entries.entries if parsed_entries else []:
             rel = path.relative_to(root).as_posix()
             if entry.id in entries:
-                problems.append(Problem(rel, f"entries(id={entry.id})", f"duplicate id, first in {entry_file[entry.id]}"))
+                problems.append(
+                    Problem(rel, f"entries(id={entry.id})", f"duplicate id, first in {entry_file[entry.id]}")
+                )
             entries[entry.id] = entry
             entry_file[entry.id] = rel
 
@@ -130,11 +132,31 @@ def load_knowledge(root: Path) -> KnowledgeBase:
         parsed_synonyms = _read(synonym_path, root, SynonymsFile, problems, digest)
         synonyms = tuple(parsed_synonyms.synonyms) if parsed_synonyms else ()
 
+    problems.extend(_cross_check(entries, entry_file, sources, deadlines))
+    if problems:
+        raise KnowledgeError(problems)
+    return KnowledgeBase(
+        entries=entries,
+        sources=sources,
+        deadlines=deadlines,
+        primary_deadline=primary,
+        synonyms=synonyms,
+        version=digest.hexdigest()[:12],
+    )
+
+
+def _cross_check(
+    entries: dict[str, Entry], entry_file: dict[str, str], sources: dict[str, Source], deadlines: dict[str, Deadline]
+) -> list[Problem]:
+    """Every id an entry or deadline refers to must exist."""
+    problems: list[Problem] = []
     for entry in entries.values():
         rel = entry_file[entry.id]
         where = f"entries(id={entry.id})"
         problems.extend(
-            Problem(rel, f"{where}.sources", f"unknown source id {sid!r}") for sid in entry.sources if sid not in sources
+            Problem(rel, f"{where}.sources", f"unknown source id {sid!r}")
+            for sid in entry.sources
+            if sid not in sources
         )
         problems.extend(
             Problem(rel, f"{where}.related", f"unknown entry id {rid!r}")
@@ -149,14 +171,4 @@ def load_knowledge(root: Path) -> KnowledgeBase:
             for sid in dl.sources
             if sid not in sources
         )
-
-    if problems:
-        raise KnowledgeError(problems)
-    return KnowledgeBase(
-        entries=entries,
-        sources=sources,
-        deadlines=deadlines,
-        primary_deadline=primary,
-        synonyms=synonyms,
-        version=digest.hexdigest()[:12],
-    )
+    return problems

@@ -9,8 +9,8 @@ Layout of the knowledge directory (see knowledge/README.md):
 
 from __future__ import annotations
 
-import re
 import datetime as dt
+import re
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, HttpUrl, field_validator

@@ -1,0 +1,194 @@
+"""Answering questions from the knowledge base: pure, synchronous, and honest when unsure."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import Counter
+from zoneinfo import ZoneInfo
+
+from bot.core.countdown import countdown_line, days_until, render_countdown, source_refs
+from bot.core.dates import format_date
+from bot.core.help import GREETING, help_text
+from bot.core.index import Hit, Index
+from bot.core.language import detect_language
+from bot.core.models import Lang, Reply, ReplyKind, Suggestion
+from bot.core.text import clean_question
+from bot.knowledge.loader import KnowledgeBase
+from bot.knowledge.schema import Entry
+
+UTC = ZoneInfo("UTC")
+
+ANSWER_COVERAGE = 0.6
+"""An answer needs at least this share of the question's information to be found in one entry."""
+SUGGEST_COVERAGE = 0.3
+"""Below this the question is treated as off-topic; between the two the bot asks "did you mean"."""
+MIN_SCORE = 1.5
+SCORE_SATURATION = 8.0
+MAX_SUGGESTIONS = 3
+
+
+class Answerer:
+    """Answers questions, countdowns, the timeline, sources and help from one `KnowledgeBase`."""
+
+    def __init__(self, kb: KnowledgeBase) -> None:
+        self.kb = kb
+        self.index = Index(kb)
+
+    # --- questions -------------------------------------------------------------------------------
+
+    def answer(self, question: str, now: dt.datetime, lang: Lang | None = None, tz: dt.tzinfo = UTC) -> Reply:
+        """Answer `question` as of `now`; in `lang`, or the question's own language when not given."""
+        text = clean_question(question)
+        lang = lang or detect_language(text)
+        if not text or GREETING.fullmatch(text.lower().strip(" !?.。！？")):
+            return self.help(lang)
+        hits, _ = self.index.search(text, limit=6)
+        if not hits:
+            return self._unknown(lang, [])
+        top = hits[0]
+        confidence = round(top.coverage * min(1.0, top.score / SCORE_SATURATION), 3)
+        if top.coverage >= ANSWER_COVERAGE and top.score >= MIN_SCORE:
+            return self._entry_reply(top.entry, now, lang, tz, confidence)
+        if top.coverage >= SUGGEST_COVERAGE and top.score >= MIN_SCORE / 2:
+            return self._did_you_mean(lang, hits, confidence)
+        return self._unknown(lang, hits)
+
+    def entry_reply(self, entry_id: str, now: dt.datetime, lang: Lang, tz: dt.tzinfo = UTC) -> Reply:
+        """The answer of one entry (for suggestion buttons). Raises KeyError for an unknown id."""
+        return self._entry_reply(self.kb.entries[entry_id], now, lang, tz, 1.0)
+
+    def autocomplete(self, text: str, lang: Lang | None = None, limit: int = 25) -> list[Suggestion]:
+        """Up to `limit` questions matching what the user has typed so far (for slash-command autocomplete)."""
+        cleaned = clean_question(text)
+        lang = lang or detect_language(cleaned)
+        if not cleaned:
+            return [Suggestion(e.id, self._first_question(e, lang)) for e in self.index.entries[:limit]]
+        hits, _ = self.index.search(cleaned, limit=limit)
+        return [Suggestion(h.entry.id, self._question_in(h, lang)) for h in hits]
+
+    # --- fixed replies ---------------------------------------------------------------------------
+
+    def countdown(self, now: dt.datetime, lang: Lang, tz: dt.tzinfo = UTC, deadline_id: str | None = None) -> Reply:
+        return render_countdown(self.kb, deadline_id, now, tz, lang)
+
+    def timeline(self, now: dt.datetime, lang: Lang) -> Reply:
+        """Every deadline in date order, saying which have passed and what became of them."""
+        lines = []
+        ids: list[str] = []
+        for deadline in sorted(self.kb.deadlines.values(), key=lambda d: d.at):
+            title = deadline.title.zh if lang == "zh" else deadline.title.en
+            when = format_date(deadline.at.date(), lang)
+            if days_until(deadline, now, UTC) > 0:
+                lines.append(f"{when}: {title} ({'尚未到来' if lang == 'zh' else 'upcoming'})")
+            else:
+                status = deadline.status.zh if lang == "zh" else deadline.status.en
+                lines.append(f"{when}: {title}. {status}")
+            ids.extend(s for s in deadline.sources if s not in ids)
+        return Reply(
+            kind=ReplyKind.TIMELINE,
+            text="\n\n".join(lines),
+            lang=lang,
+            title="时间线" if lang == "zh" else "Timeline",
+            confidence=1.0,
+            sources=tuple(source_refs(self.kb, ids)),
+            as_of=max(e.as_of for e in self.kb.entries.values()),
+        )
+
+    def sources(self, lang: Lang, limit: int = 10) -> Reply:
+        """The sources the knowledge base cites most."""
+        cited: Counter[str] = Counter(s for e in self.kb.entries.values() for s in e.sources)
+        top = [sid for sid, _ in cited.most_common(limit)]
+        refs = source_refs(self.kb, top)
+        if lang == "zh":
+            intro = f"我的回答来自 {len(self.kb.sources)} 个经过核实的公开来源。最常引用的是："
+        else:
+            intro = f"My answers come from {len(self.kb.sources)} verified public sources. The most cited:"
+        lines = [intro, *(f"• {r.publisher}: {r.title}" for r in refs)]
+        return Reply(
+            kind=ReplyKind.SOURCES,
+            text="\n".join(lines),
+            lang=lang,
+            title="来源" if lang == "zh" else "Sources",
+            confidence=1.0,
+            sources=tuple(refs),
+        )
+
+    def help(self, lang: Lang) -> Reply:
+        return Reply(
+            kind=ReplyKind.HELP,
+            text=help_text(lang),
+            lang=lang,
+            title="banbot",
+            suggestions=tuple(Suggestion(e.id, self._first_question(e, lang)) for e in self._starter_entries()),
+        )
+
+    # --- helpers ---------------------------------------------------------------------------------
+
+    def _entry_reply(self, entry: Entry, now: dt.datetime, lang: Lang, tz: dt.tzinfo, confidence: float) -> Reply:
+        body = entry.answer.zh if lang == "zh" else entry.answer.en
+        paragraphs = []
+        if entry.countdown:
+            deadline = self.kb.deadlines[entry.countdown]
+            paragraphs.append(countdown_line(deadline, now, tz, lang))
+        paragraphs.append(body)
+        related = [self.kb.entries[r] for r in entry.related[:MAX_SUGGESTIONS]]
+        return Reply(
+            kind=ReplyKind.ANSWER,
+            text="\n\n".join(paragraphs),
+            lang=lang,
+            title=entry.title.zh if lang == "zh" else entry.title.en,
+            entry_id=entry.id,
+            confidence=confidence,
+            sources=tuple(source_refs(self.kb, entry.sources)),
+            as_of=entry.as_of,
+            suggestions=tuple(Suggestion(e.id, self._first_question(e, lang)) for e in related),
+        )
+
+    def _did_you_mean(self, lang: Lang, hits: list[Hit], confidence: float) -> Reply:
+        suggestions = self._suggest(hits, lang)
+        if lang == "zh":
+            text = "我不太确定你想问什么。你是不是想问：\n" + "\n".join(f"• {s.question}" for s in suggestions)
+        else:
+            text = "I'm not sure what you're asking. Did you mean:\n" + "\n".join(
+                f"• {s.question}" for s in suggestions
+            )
+        return Reply(kind=ReplyKind.SUGGEST, text=text, lang=lang, confidence=confidence, suggestions=suggestions)
+
+    def _unknown(self, lang: Lang, hits: list[Hit]) -> Reply:
+        suggestions = self._suggest(hits, lang) if hits else ()
+        if not suggestions:
+            suggestions = tuple(Suggestion(e.id, self._first_question(e, lang)) for e in self._starter_entries())
+        if lang == "zh":
+            text = (
+                "这个问题我不知道。我只回答有关美国TikTok“不剥离就禁用”法律、字节跳动和小红书（RedNote）的问题。"
+                "你可以试试：\n" + "\n".join(f"• {s.question}" for s in suggestions)
+            )
+        else:
+            text = (
+                "I don't know that one. I answer questions about the US TikTok divest-or-ban law, ByteDance "
+                "and RedNote. You could try:\n" + "\n".join(f"• {s.question}" for s in suggestions)
+            )
+        return Reply(kind=ReplyKind.UNKNOWN, text=text, lang=lang, suggestions=suggestions)
+
+    def _suggest(self, hits: list[Hit], lang: Lang) -> tuple[Suggestion, ...]:
+        return tuple(Suggestion(h.entry.id, self._question_in(h, lang)) for h in hits[:MAX_SUGGESTIONS])
+
+    def _starter_entries(self) -> list[Entry]:
+        """The first entry of each of the first topics: a broad starting menu."""
+        seen: dict[str, Entry] = {}
+        for entry in self.kb.entries.values():
+            seen.setdefault(entry.topic, entry)
+        return list(seen.values())[:MAX_SUGGESTIONS]
+
+    @staticmethod
+    def _first_question(entry: Entry, lang: Lang) -> str:
+        return (entry.questions.zh if lang == "zh" else entry.questions.en)[0]
+
+    @staticmethod
+    def _question_in(hit: Hit, lang: Lang) -> str:
+        """The alternate question that matched best, if it is in `lang`; else the entry's first in `lang`."""
+        in_zh = bool(re.search(r"[\u4e00-\u9fff]", hit.best_question))
+        if in_zh == (lang == "zh"):
+            return hit.best_question
+        return Answerer._first_question(hit.entry, lang)

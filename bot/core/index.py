@@ -1,0 +1,172 @@
+"""A small BM25 index over the knowledge entries, with fuzzy correction of misspelled query words."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from functools import lru_cache
+
+from rapidfuzz import fuzz, process
+
+from bot.knowledge.loader import KnowledgeBase
+from bot.knowledge.schema import Entry
+
+from .tokens import STOPWORDS, SynonymMap, tokenize
+
+_WORD = re.compile(r"[a-z][a-z0-9]*")
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
+
+def _is_cjk_char(token: str) -> bool:
+    return len(token) == 1 and bool(_CJK.match(token))
+
+
+FIELD_WEIGHTS: dict[str, float] = {"question": 1.0, "keyword": 0.7, "title": 0.6, "answer": 0.25}
+"""How much a match in each field counts: alternate questions say most about what an entry answers."""
+
+K1 = 1.2
+B = 0.75
+FUZZY_MIN_LEN = 5
+FUZZY_CUTOFF = 84.0
+OOV_CJK_SHARE = 0.3
+"""An unknown Chinese character pair counts for this share of an unknown English word."""
+FUZZY_DISCOUNT = 0.7
+"""A word matched only after typo correction counts for this share of its weight."""
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    entry: Entry
+    score: float
+    coverage: float
+    """Share of the question's information (IDF-weighted tokens) found in this entry, 0..1."""
+    best_question: str
+
+
+@dataclass(slots=True)
+class _Field:
+    lengths: list[int]
+    postings: dict[str, dict[int, int]]
+    avg_len: float
+
+
+class Index:
+    """BM25F-style ranking of entries for a question."""
+
+    def __init__(self, kb: KnowledgeBase) -> None:
+        self.synonyms = SynonymMap(kb.synonyms)
+        self.entries: list[Entry] = list(kb.entries.values())
+        self._questions: list[list[tuple[str, frozenset[str]]]] = []
+        texts: dict[str, list[list[str]]] = {f: [] for f in FIELD_WEIGHTS}
+        for entry in self.entries:
+            questions = [*entry.questions.en, *entry.questions.zh]
+            q_tokens = [tokenize(q, self.synonyms) for q in questions]
+            self._questions.append([(q, frozenset(t)) for q, t in zip(questions, q_tokens, strict=True)])
+            texts["question"].append([t for toks in q_tokens for t in dict.fromkeys(toks)])
+            texts["keyword"].append(tokenize(" ; ".join([*entry.keywords.en, *entry.keywords.zh]), self.synonyms))
+            texts["title"].append(tokenize(f"{entry.title.en} ; {entry.title.zh}", self.synonyms))
+            texts["answer"].append(tokenize(f"{entry.answer.en} ; {entry.answer.zh}", self.synonyms))
+        self._fields: dict[str, _Field] = {}
+        doc_freq: Counter[str] = Counter()
+        for name, docs in texts.items():
+            postings: dict[str, dict[int, int]] = defaultdict(dict)
+            for i, toks in enumerate(docs):
+                for tok, n in Counter(toks).items():
+                    postings[tok][i] = n
+            lengths = [len(d) for d in docs]
+            self._fields[name] = _Field(lengths, dict(postings), (sum(lengths) / len(lengths)) if lengths else 1.0)
+        for i in range(len(self.entries)):
+            seen = {t for name in texts for t in texts[name][i]}
+            doc_freq.update(seen)
+        n = max(len(self.entries), 1)
+        self.idf: dict[str, float] = {t: math.log(1 + (n - df + 0.5) / (df + 0.5)) for t, df in doc_freq.items()}
+        self.max_idf = math.log(1 + (n + 0.5) / 0.5)
+        self._words = self._known_words(kb)
+        self._word_list = sorted(self._words)
+        self._correct = lru_cache(maxsize=8192)(self._correct_uncached)
+
+    @staticmethod
+    def _known_words(kb: KnowledgeBase) -> frozenset[str]:
+        """Every English word the knowledge uses, including synonym variants: the spelling dictionary."""
+        words: set[str] = set()
+        for entry in kb.entries.values():
+            for text in (*entry.questions.en, *entry.keywords.en, entry.title.en, entry.answer.en):
+                words.update(_WORD.findall(text.lower()))
+        for group in kb.synonyms:
+            for variant in (group.canonical, *group.variants):
+                words.update(_WORD.findall(variant.lower()))
+        return frozenset(w for w in words if len(w) >= FUZZY_MIN_LEN and w not in STOPWORDS)
+
+    def _correct_uncached(self, word: str) -> str | None:
+        found = process.extractOne(word, self._word_list, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF)
+        return str(found[0]) if found else None
+
+    def query_terms(self, question: str) -> list[tuple[str, float]]:
+        """(token, weight) pairs: misspelled English words are corrected against the knowledge's own words
+        first and count for less; tokens the knowledge never uses keep weight 0 (they only lower coverage)."""
+        corrected: set[str] = set()
+
+        def fix(match: re.Match[str]) -> str:
+            word = match.group(0)
+            if len(word) < FUZZY_MIN_LEN or word in self._words or word in STOPWORDS or not word.isalpha():
+                return word
+            fixed = self._correct(word)
+            if fixed is None:
+                return word
+            corrected.update(tokenize(fixed, self.synonyms))
+            return fixed
+
+        text = _WORD.sub(fix, question.lower())
+        terms: list[tuple[str, float]] = []
+        for tok in dict.fromkeys(tokenize(text, self.synonyms)):
+            if tok not in self.idf:
+                terms.append((tok, 0.0))
+            else:
+                terms.append((tok, FUZZY_DISCOUNT if tok in corrected else 1.0))
+        return terms
+
+    def _info(self, token: str) -> float:
+        """How much a query token says: its IDF; unknown English words the most, unknown Chinese pairs little
+        (character pairs across word boundaries are noise), single Chinese characters nothing."""
+        if _is_cjk_char(token):
+            return 0.0
+        if token in self.idf:
+            return self.idf[token]
+        return self.max_idf * (OOV_CJK_SHARE if _CJK.match(token) else 1.0)
+
+    def search(self, question: str, limit: int = 5) -> tuple[list[Hit], float]:
+        """The best entries for `question` and the question's total information (sum of IDF weights)."""
+        terms = self.query_terms(question)
+        total_info = sum(self._info(t) for t, _ in terms)
+        if not terms:
+            return [], 0.0
+        scores: dict[int, float] = defaultdict(float)
+        matched_info: dict[int, float] = defaultdict(float)
+        for tok, weight in terms:
+            if weight == 0.0:
+                continue
+            idf = self.idf[tok]
+            docs_with_tok: set[int] = set()
+            for name, field in self._fields.items():
+                for i, tf in field.postings.get(tok, {}).items():
+                    norm = K1 * (1 - B + B * field.lengths[i] / field.avg_len)
+                    scores[i] += weight * FIELD_WEIGHTS[name] * idf * tf * (K1 + 1) / (tf + norm)
+                    docs_with_tok.add(i)
+            for i in docs_with_tok:
+                matched_info[i] += weight * self._info(tok)
+        query_set = frozenset(t for t, w in terms if w > 0)
+        hits = []
+        for i, score in sorted(scores.items(), key=lambda kv: kv[1], reverse=True)[:limit]:
+            coverage = matched_info[i] / total_info if total_info else 0.0
+            hits.append(Hit(self.entries[i], score, min(coverage, 1.0), self._best_question(i, query_set)))
+        return hits, total_info
+
+    def _best_question(self, i: int, query: frozenset[str]) -> str:
+        best, best_overlap = self._questions[i][0][0], -1.0
+        for text, toks in self._questions[i]:
+            overlap = sum(self.idf.get(t, 0.0) for t in query & toks)
+            if overlap > best_overlap:
+                best, best_overlap = text, overlap
+        return best

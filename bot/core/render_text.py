@@ -1,0 +1,19 @@
+"""Plain-text rendering of a Reply, for the console chat and `banbot ask`."""
+
+from __future__ import annotations
+
+from bot.core.dates import format_date
+from bot.core.messages import msg
+from bot.core.models import Reply
+
+
+def render_plain(reply: Reply) -> str:
+    """The reply's text, then its sources and "as of" line."""
+    parts = [reply.text]
+    if reply.sources:
+        lines = [f"{msg('sources_label', reply.lang)}:"]
+        lines += [f"- {s.publisher}: {s.title} <{s.url}>" for s in reply.sources]
+        parts.append("\n".join(lines))
+    if reply.as_of and reply.answered:
+        parts.append(msg("as_of_label", reply.lang, date=format_date(reply.as_of, reply.lang)))
+    return "\n\n".join(parts)

@@ -1,0 +1,254 @@
+"""Turning text into matching tokens: synonyms, English stems, Chinese character n-grams."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from functools import lru_cache
+
+import snowballstemmer
+
+from bot.knowledge.schema import SynonymGroup
+
+_STEMMER = snowballstemmer.stemmer("english")
+
+STOPWORDS = frozenset(
+    [
+        "a",
+        "about",
+        "above",
+        "after",
+        "again",
+        "against",
+        "all",
+        "am",
+        "an",
+        "and",
+        "any",
+        "are",
+        "as",
+        "at",
+        "be",
+        "because",
+        "been",
+        "before",
+        "being",
+        "below",
+        "between",
+        "both",
+        "but",
+        "by",
+        "can",
+        "could",
+        "did",
+        "do",
+        "does",
+        "doing",
+        "down",
+        "during",
+        "each",
+        "few",
+        "for",
+        "from",
+        "further",
+        "had",
+        "has",
+        "have",
+        "having",
+        "he",
+        "her",
+        "here",
+        "hers",
+        "herself",
+        "him",
+        "himself",
+        "his",
+        "how",
+        "i",
+        "if",
+        "in",
+        "into",
+        "is",
+        "it",
+        "its",
+        "itself",
+        "just",
+        "let",
+        "me",
+        "more",
+        "most",
+        "my",
+        "myself",
+        "no",
+        "nor",
+        "not",
+        "now",
+        "of",
+        "off",
+        "on",
+        "once",
+        "only",
+        "or",
+        "other",
+        "ought",
+        "our",
+        "ours",
+        "ourselves",
+        "out",
+        "over",
+        "own",
+        "same",
+        "she",
+        "should",
+        "so",
+        "some",
+        "such",
+        "than",
+        "that",
+        "the",
+        "their",
+        "theirs",
+        "them",
+        "themselves",
+        "then",
+        "there",
+        "these",
+        "they",
+        "this",
+        "those",
+        "through",
+        "to",
+        "too",
+        "under",
+        "up",
+        "very",
+        "was",
+        "we",
+        "were",
+        "what",
+        "when",
+        "where",
+        "which",
+        "while",
+        "who",
+        "whom",
+        "why",
+        "will",
+        "with",
+        "would",
+        "you",
+        "your",
+        "yours",
+        "yourself",
+        "yourselves",
+        "tell",
+        "know",
+        "please",
+        "anyone",
+        "explain",
+        "wanna",
+        "gonna",
+        "gotta",
+        "hey",
+        "ok",
+        "okay",
+        "thing",
+        "stuff",
+        "really",
+        "actually",
+        "get",
+        "got",
+        "going",
+        "go",
+        "still",
+        "also",
+        "ever",
+        "even",
+        "much",
+        "many",
+        "yes",
+        "yeah",
+        "like",
+        "say",
+        "said",
+    ]
+)
+"""English words that carry no topic. Kept: 'us' (the country), 'ban', numbers, 'days', 'since', 'until'."""
+
+_KEEP_EVEN_IF_STOP = frozenset({"us"})
+
+ZH_STOPCHARS = frozenset("的了吗呢吧啊么是在和与及或也都就还我你他她它们这那个什怎为请问一有没不到把被让给对从会能要说")
+"""Chinese characters too common to match on by themselves (they still count inside two-character pairs)."""
+
+_LATIN_TOKEN = re.compile(r"[a-z0-9]+(?:[.,][0-9]+)?")
+_CJK_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
+_APOSTROPHE_S = re.compile(r"['’]s\b")
+_WORD_JOINERS = re.compile(r"(?<=[a-z0-9])['’](?=[a-z])")
+
+
+@lru_cache(maxsize=8192)
+def stem(word: str) -> str:
+    """The English stem of a lowercase word; digits and short words are kept as they are."""
+    if len(word) <= 3 or not word.isalpha():
+        return word
+    return str(_STEMMER.stemWord(word))
+
+
+class SynonymMap:
+    """Rewrites every variant of a synonym group to its canonical token before tokenizing."""
+
+    def __init__(self, groups: Iterable[SynonymGroup]) -> None:
+        latin: dict[str, str] = {}
+        cjk: dict[str, str] = {}
+        for group in groups:
+            for variant in [group.canonical.replace("_", " "), *group.variants]:
+                key = variant.lower()
+                target = cjk if _CJK_RUN.search(key) else latin
+                target.setdefault(key, group.canonical)
+        self._latin = latin
+        self._cjk = cjk
+        self._latin_re = self._alternation(latin, r"(?<![a-z0-9])(?:{})(?![a-z0-9])")
+        self._cjk_re = self._alternation(cjk, "(?:{})")
+
+    @staticmethod
+    def _alternation(phrases: dict[str, str], frame: str) -> re.Pattern[str] | None:
+        if not phrases:
+            return None
+        ordered = sorted(phrases, key=len, reverse=True)
+        body = "|".join(re.escape(p).replace(r"\ ", r"[\s\-]*") for p in ordered)
+        return re.compile(frame.format(body))
+
+    def apply(self, text: str) -> str:
+        """Lowercased `text` with every variant replaced by ' canonical '."""
+        text = text.lower()
+        if self._cjk_re is not None:
+            text = self._cjk_re.sub(lambda m: f" {self._cjk[m.group(0)]} ", text)
+        if self._latin_re is not None:
+            text = self._latin_re.sub(lambda m: self._latin.get(self._squash(m.group(0)), m.group(0)), text)
+        return text
+
+    def _squash(self, matched: str) -> str:
+        if matched in self._latin:
+            return matched
+        collapsed = re.sub(r"[\s\-]+", " ", matched)
+        for key in (collapsed, collapsed.replace(" ", ""), collapsed.replace(" ", "-")):
+            if key in self._latin:
+                return key
+        return next((k for k in self._latin if re.sub(r"[\s\-]", "", k) == re.sub(r"[\s\-]", "", matched)), matched)
+
+
+def tokenize(text: str, synonyms: SynonymMap) -> list[str]:
+    """Tokens of `text`: English stems without stopwords, Chinese two-character pairs and single characters."""
+    text = synonyms.apply(text)
+    text = _APOSTROPHE_S.sub("", text)
+    text = _WORD_JOINERS.sub("", text)
+    tokens: list[str] = []
+    for found in _LATIN_TOKEN.findall(text):
+        word = found.replace(",", "")
+        if word in STOPWORDS and word not in _KEEP_EVEN_IF_STOP:
+            continue
+        tokens.append(stem(word))
+    for run in _CJK_RUN.findall(text):
+        tokens.extend(run[i : i + 2] for i in range(len(run) - 1))
+        tokens.extend(ch for ch in run if ch not in ZH_STOPCHARS)
+    return tokens

@@ -1,0 +1,43 @@
+"""`banbot kb check|gaps|feedback`: the curators' tools."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+
+from bot.errors import KnowledgeError
+from bot.knowledge.loader import KnowledgeBase, load_knowledge
+from bot.settings import Settings
+
+
+def overdue_entries(kb: KnowledgeBase, today: dt.date) -> list[str]:
+    """Ids of entries whose review date has passed: their facts may be stale."""
+    return [e.id for e in kb.entries.values() if e.review_by is not None and e.review_by < today]
+
+
+def kb_check(root: Path, today: dt.date) -> int:
+    """Validate the knowledge; print every problem (file: field: message). Exit status 1 on any problem."""
+    try:
+        kb = load_knowledge(root)
+    except KnowledgeError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        print(f"kb check: {len(exc.problems)} problem(s)", file=sys.stderr)
+        return 1
+    for entry_id in overdue_entries(kb, today):
+        review_by = kb.entries[entry_id].review_by
+        print(f"warning: entry {entry_id} was due for review on {review_by}", file=sys.stderr)
+    print(
+        f"kb check: ok, {len(kb.entries)} entries, {len(kb.sources)} sources, "
+        f"{len(kb.deadlines)} deadlines, version {kb.version}"
+    )
+    return 0
+
+
+def kb_gaps(settings: Settings, limit: int) -> int:
+    raise NotImplementedError
+
+
+def kb_feedback(settings: Settings) -> int:
+    raise NotImplementedError

@@ -1,0 +1,91 @@
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.errors import KnowledgeError
+from bot.knowledge.loader import load_knowledge
+from bot.settings import PROJECT_ROOT
+from tests.core.conftest import SAMPLE_ENTRIES, entry, write_kb
+
+
+def test_shipped_knowledge_passes_kb_check() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "kb", "check"],
+        capture_output=True,
+        text=True,
+        cwd=PROJECT_ROOT,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "kb check: ok" in result.stdout
+
+
+def test_shipped_knowledge_is_broad_and_bilingual() -> None:
+    kb = load_knowledge(PROJECT_ROOT / "knowledge")
+    assert len(kb.entries) >= 50
+    for e in kb.entries.values():
+        assert e.answer.en and e.answer.zh and e.questions.en and e.questions.zh and e.sources
+
+
+def test_every_problem_is_reported_with_file_and_field(tmp_path: Path) -> None:
+    bad = [
+        {**entry("good-one", ["q"], ["问题"], "a", "答案")},
+        {**entry("bad-one", ["q"], ["问题"], "a", "答案"), "colour": "red"},  # unknown field
+        {**entry("no-zh", ["q"], ["问题"], "a", "english only"), "sources": ["missing-source"]},
+    ]
+    write_kb(tmp_path, bad)
+    with pytest.raises(KnowledgeError) as err:
+        load_knowledge(tmp_path)
+    text = "\n".join(map(str, err.value.problems))
+    assert "entries/e.yaml: entries[1](id=bad-one).colour: Extra inputs are not permitted" in text
+    assert "entries/e.yaml: entries[2](id=no-zh).answer.zh: Value error, Chinese text must contain" in text
+    assert len(err.value.problems) == 2  # the invalid file stops cross-checks of its entries, not other files
+
+
+def test_cross_references_are_checked(tmp_path: Path) -> None:
+    entries = [{**entry("a-entry", ["q"], ["问题"], "a", "答案"), "related": ["nope"], "sources": ["nope-src"]}]
+    write_kb(tmp_path, entries)
+    with pytest.raises(KnowledgeError) as err:
+        load_knowledge(tmp_path)
+    fields = {p.field for p in err.value.problems}
+    assert fields == {"entries(id=a-entry).related", "entries(id=a-entry).sources"}
+
+
+def test_deadline_needs_utc_offset_and_yaml_errors_name_the_file(tmp_path: Path) -> None:
+    write_kb(tmp_path, SAMPLE_ENTRIES)
+    data = yaml.safe_load((tmp_path / "deadlines.yaml").read_text())
+    data["deadlines"][0]["at"] = "2025-01-19T00:00:00"
+    (tmp_path / "deadlines.yaml").write_text(yaml.safe_dump(data, allow_unicode=True))
+    (tmp_path / "synonyms.yaml").write_text("synonyms: [unclosed")
+    with pytest.raises(KnowledgeError) as err:
+        load_knowledge(tmp_path)
+    by_file = {p.file: p for p in err.value.problems}
+    assert "UTC offset" in by_file["deadlines.yaml"].message
+    assert by_file["deadlines.yaml"].field == "deadlines[0](id=law-effective).at"
+    assert by_file["synonyms.yaml"].message.startswith("cannot read")
+
+
+def test_kb_check_cli_lists_problems_and_fails(tmp_path: Path) -> None:
+    write_kb(tmp_path, [{**entry("x-entry", ["q"], ["问题"], "a", "答案"), "sources": []}])
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "kb", "check"],
+        capture_output=True,
+        text=True,
+        cwd=PROJECT_ROOT,
+        env={"BANBOT_KNOWLEDGE_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"},
+        check=False,
+    )
+    assert result.returncode == 1
+    assert "entries/e.yaml: entries[0](id=x-entry).sources:" in result.stderr
+
+
+def test_version_changes_with_content(tmp_path: Path) -> None:
+    write_kb(tmp_path, SAMPLE_ENTRIES)
+    first = load_knowledge(tmp_path).version
+    write_kb(tmp_path, SAMPLE_ENTRIES[:2])
+    assert load_knowledge(tmp_path).version != first
