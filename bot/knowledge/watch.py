@@ -1,0 +1,34 @@
+"""Knowledge hot reload: poll the knowledge files' modification times and reload when they change."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+
+from bot.knowledge.holder import KnowledgeHolder
+
+log = logging.getLogger(__name__)
+
+
+def snapshot(root: Path) -> tuple[tuple[str, int, int], ...]:
+    """(path, mtime_ns, size) of every YAML file under `root`: cheap to take, changes on any edit."""
+    files = []
+    for path in sorted(root.rglob("*.yaml")):
+        try:
+            stat = path.stat()
+        except OSError:
+            continue
+        files.append((str(path), stat.st_mtime_ns, stat.st_size))
+    return tuple(files)
+
+
+async def watch_knowledge(holder: KnowledgeHolder, interval: float = 2.0) -> None:
+    """Reload `holder` whenever a knowledge file is added, removed or edited; runs until cancelled."""
+    last = snapshot(holder.root)
+    while True:
+        await asyncio.sleep(interval)
+        current = snapshot(holder.root)
+        if current != last:
+            last = current
+            holder.reload()

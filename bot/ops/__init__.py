@@ -1,0 +1,1 @@
+"""Operating banbot: metrics, health endpoints, question-gap recording."""

@@ -1,0 +1,76 @@
+"""Prometheus metrics for operators, in a registry of our own (no global state shared with libraries)."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+
+from bot.core.models import Reply, ReplyKind
+from bot.delivery.ports import Post, Sender, SendResult, SendStatus
+
+OUTCOMES = {
+    ReplyKind.ANSWER: "answered",
+    ReplyKind.COUNTDOWN: "answered",
+    ReplyKind.TIMELINE: "answered",
+    ReplyKind.SOURCES: "answered",
+    ReplyKind.SUGGEST: "suggested",
+    ReplyKind.UNKNOWN: "abstained",
+    ReplyKind.HELP: "help",
+}
+
+
+class Metrics:
+    """Every metric banbot exports. Names are part of the operator interface: a test pins them."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
+        r = self.registry
+        self.questions = Counter(
+            "banbot_questions", "Questions answered, by platform and outcome", ["platform", "outcome"], registry=r
+        )
+        self.answer_latency = Histogram(
+            "banbot_answer_latency_seconds",
+            "Time to answer one question in the core",
+            buckets=(0.0005, 0.001, 0.002, 0.005, 0.01, 0.05, 0.1, 0.5),
+            registry=r,
+        )
+        self.feedback = Counter("banbot_feedback", "Feedback on answers", ["platform", "vote"], registry=r)
+        self.posts = Counter(
+            "banbot_posts",
+            "Countdown posts by platform and result (sent or failure reason)",
+            ["platform", "result"],
+            registry=r,
+        )
+        self.rate_limit_waits = Counter(
+            "banbot_rate_limit_waits",
+            "Sends that a platform rate-limited (retry-after honoured)",
+            ["platform"],
+            registry=r,
+        )
+        self.scheduler_lag = Gauge(
+            "banbot_scheduler_lag_seconds", "How late the last delivery tick ran after it was due", registry=r
+        )
+        self.subscriptions = Gauge("banbot_subscriptions", "Subscriptions by state", ["state"], registry=r)
+        self.knowledge_entries = Gauge("banbot_knowledge_entries", "Entries in the loaded knowledge", registry=r)
+
+    def observe_reply(self, platform: str, reply: Reply, seconds: float) -> None:
+        self.questions.labels(platform=platform, outcome=OUTCOMES[reply.kind]).inc()
+        self.answer_latency.observe(seconds)
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)
+
+
+class MeteredSender:
+    """Wraps a platform sender and counts what became of every post."""
+
+    def __init__(self, inner: Sender, metrics: Metrics) -> None:
+        self._inner = inner
+        self._metrics = metrics
+        self.platform = inner.platform
+
+    async def send(self, post: Post) -> SendResult:
+        result = await self._inner.send(post)
+        self._metrics.posts.labels(platform=self.platform.value, result=result.status.value).inc()
+        if result.status is SendStatus.RATE_LIMITED:
+            self._metrics.rate_limit_waits.labels(platform=self.platform.value).inc()
+        return result
