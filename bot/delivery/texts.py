@@ -1,0 +1,70 @@
+"""Plain-text renderings of subscriptions for adapters (each escapes or styles them as its platform needs)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from bot.core.models import Lang
+from bot.delivery.ports import SubscriptionView
+
+_WEEKDAYS_ZH = "一二三四五六日"
+
+
+def format_post_time(moment: dt.datetime, lang: Lang) -> str:
+    """'Mon Jan 6 09:00' / '1月6日（周一）09:00', in the moment's own zone."""
+    if lang == "zh":
+        return f"{moment.month}月{moment.day}日（周{_WEEKDAYS_ZH[moment.weekday()]}）{moment:%H:%M}"
+    return f"{moment:%a %b} {moment.day} {moment:%H:%M}"
+
+
+def _line(view: SubscriptionView, lang: Lang) -> str:
+    at = view.local_time.strftime("%H:%M")
+    if lang == "zh":
+        head = f"#{view.id} 倒计时 {view.deadline_id}，每天 {at}（{view.timezone}）"
+        if view.paused:
+            return head + "，已暂停"
+        nexts = "、".join(format_post_time(t, lang) for t in view.next_posts)
+        return head + (f"\n   接下来：{nexts}" if nexts else "")
+    head = f"#{view.id} countdown to {view.deadline_id}, daily at {at} ({view.timezone})"
+    if view.paused:
+        return head + ", paused"
+    nexts = ", ".join(format_post_time(t, lang) for t in view.next_posts)
+    return head + (f"\n   next: {nexts}" if nexts else "")
+
+
+def render_subscriptions(views: Sequence[SubscriptionView], lang: Lang) -> str:
+    """The /subscriptions listing, with the next three post times of each."""
+    if not views:
+        if lang == "zh":
+            return "这里还没有倒计时订阅。使用 /subscribe 每天接收倒计时。"
+        return "No countdown subscriptions here. Use /subscribe to get a daily countdown post."
+    title = "本聊天的倒计时订阅：" if lang == "zh" else "Countdown subscriptions here:"
+    return "\n".join([title, *(_line(v, lang) for v in views)])
+
+
+def render_subscribed(view: SubscriptionView, lang: Lang) -> str:
+    """A short confirmation after /subscribe."""
+    at = view.local_time.strftime("%H:%M")
+    first = format_post_time(view.next_posts[0], lang) if view.next_posts else ""
+    if lang == "zh":
+        return (
+            f"已订阅（#{view.id}）：每天 {at}（{view.timezone}）发布 {view.deadline_id} 倒计时。"
+            + (f"第一条：{first}。" if first else "")
+            + f"取消请用 /unsubscribe {view.id}。"
+        )
+    return (
+        f"Subscribed (#{view.id}): a daily countdown to {view.deadline_id} at {at} ({view.timezone})."
+        + (f" First post: {first}." if first else "")
+        + f" To stop: /unsubscribe {view.id}."
+    )
+
+
+def render_changed(action: str, count: int, lang: Lang) -> str:
+    """'Removed 2 subscriptions.' for unsubscribe / pause / resume (action: removed|paused|resumed)."""
+    if lang == "zh":
+        verb = {"removed": "已取消", "paused": "已暂停", "resumed": "已恢复"}.get(action, action)
+        return f"{verb} {count} 个订阅。" if count else "没有可操作的订阅。"
+    if not count:
+        return "No matching subscriptions."
+    return f"{action.capitalize()} {count} subscription{'s' if count != 1 else ''}."

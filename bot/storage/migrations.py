@@ -1,0 +1,136 @@
+"""Versioned schema migrations, applied in place. The schema_version table holds the current version.
+
+Each migration is plain DDL, frozen once released: never edit an old step, append a new one. All pending
+steps run in one transaction (SQLite and PostgreSQL both have transactional DDL), so a failed upgrade leaves
+the old schema intact; on PostgreSQL an advisory lock serialises processes that start at the same time, on
+SQLite the write lock taken by BEGIN IMMEDIATE does.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+log = logging.getLogger(__name__)
+
+_ADVISORY_LOCK_KEY = 0x62616E626F74  # "banbot"
+
+
+@dataclass(frozen=True, slots=True)
+class Migration:
+    version: int
+    description: str
+    statements: tuple[str, ...]
+    """DDL with {pk} (auto-increment primary key) and {float} placeholders filled per dialect."""
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(
+        1,
+        "subscriptions, deliveries, feedback",
+        (
+            """CREATE TABLE subscriptions (
+                id {pk},
+                platform VARCHAR(16) NOT NULL,
+                chat_id VARCHAR(64) NOT NULL,
+                thread_id VARCHAR(64) NOT NULL DEFAULT '',
+                is_group BOOLEAN NOT NULL,
+                deadline_id VARCHAR(64) NOT NULL,
+                local_time VARCHAR(5) NOT NULL,
+                timezone VARCHAR(64) NOT NULL,
+                lang VARCHAR(8) NOT NULL,
+                created_by VARCHAR(128) NOT NULL,
+                created_at TIMESTAMP NOT NULL,
+                active BOOLEAN NOT NULL,
+                paused BOOLEAN NOT NULL,
+                next_due_at TIMESTAMP NULL
+            )""",
+            """CREATE UNIQUE INDEX ux_subscriptions_chat ON subscriptions
+                (platform, chat_id, thread_id, deadline_id, local_time, timezone)""",
+            "CREATE INDEX ix_subscriptions_next_due ON subscriptions (next_due_at)",
+            """CREATE TABLE deliveries (
+                id {pk},
+                subscription_id INTEGER NOT NULL REFERENCES subscriptions (id) ON DELETE CASCADE,
+                local_date VARCHAR(10) NOT NULL,
+                due_at TIMESTAMP NOT NULL,
+                state VARCHAR(16) NOT NULL,
+                attempts INTEGER NOT NULL,
+                claimed_by VARCHAR(64) NULL,
+                lease_until TIMESTAMP NULL,
+                claimed_at TIMESTAMP NOT NULL,
+                finished_at TIMESTAMP NULL,
+                detail TEXT NULL,
+                CONSTRAINT ux_deliveries_once UNIQUE (subscription_id, local_date)
+            )""",
+            """CREATE TABLE feedback (
+                id {pk},
+                platform VARCHAR(16) NOT NULL,
+                entry_id VARCHAR(64) NOT NULL,
+                helpful BOOLEAN NOT NULL,
+                created_at TIMESTAMP NOT NULL
+            )""",
+            "CREATE INDEX ix_feedback_entry ON feedback (entry_id)",
+        ),
+    ),
+    Migration(
+        2,
+        "why a subscription went inactive; lease index; unanswered questions (gaps)",
+        (
+            "ALTER TABLE subscriptions ADD COLUMN inactive_reason TEXT NULL",
+            "CREATE INDEX ix_deliveries_lease ON deliveries (state, lease_until)",
+            "CREATE INDEX ix_deliveries_local_date ON deliveries (local_date)",
+            """CREATE TABLE gaps (
+                id {pk},
+                text TEXT NOT NULL,
+                norm TEXT NOT NULL,
+                lang VARCHAR(8) NOT NULL,
+                confidence {float} NOT NULL,
+                created_at TIMESTAMP NOT NULL
+            )""",
+            "CREATE INDEX ix_gaps_norm ON gaps (norm)",
+            "CREATE INDEX ix_gaps_created ON gaps (created_at)",
+        ),
+    ),
+)
+
+LATEST_VERSION = MIGRATIONS[-1].version
+
+
+def _fill(statement: str, dialect: str) -> str:
+    if dialect == "postgresql":
+        return statement.format(pk="BIGSERIAL PRIMARY KEY", float="DOUBLE PRECISION")
+    return statement.format(pk="INTEGER PRIMARY KEY AUTOINCREMENT", float="REAL")
+
+
+async def current_version(conn: AsyncConnection) -> int:
+    """The schema version of the database (0 when empty)."""
+    exists = await conn.run_sync(lambda sync: sync.dialect.has_table(sync, "schema_version"))
+    if not exists:
+        return 0
+    value = (await conn.execute(text("SELECT MAX(version) FROM schema_version"))).scalar()
+    return int(value or 0)
+
+
+async def migrate(engine: AsyncEngine, target: int | None = None) -> int:
+    """Bring the database up to `target` (default: latest). Returns the version reached."""
+    target = LATEST_VERSION if target is None else target
+    dialect = engine.dialect.name
+    async with engine.begin() as conn:
+        if dialect == "postgresql":
+            await conn.execute(text(f"SELECT pg_advisory_xact_lock({_ADVISORY_LOCK_KEY})"))
+        await conn.execute(text("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)"))
+        version = await current_version(conn)
+        if version > LATEST_VERSION:
+            raise RuntimeError(f"database schema v{version} is newer than this banbot (v{LATEST_VERSION})")
+        for step in MIGRATIONS:
+            if version < step.version <= target:
+                for statement in step.statements:
+                    await conn.execute(text(_fill(statement, dialect)))
+                await conn.execute(text("DELETE FROM schema_version"))
+                await conn.execute(text("INSERT INTO schema_version (version) VALUES (:v)"), {"v": step.version})
+                log.info("migrated database schema to v%d: %s", step.version, step.description)
+                version = step.version
+    return version

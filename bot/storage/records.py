@@ -1,0 +1,110 @@
+"""Plain records passed in and out of the store (no SQLAlchemy types leak past bot.storage)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from enum import StrEnum
+
+from bot.core.models import Lang
+from bot.delivery.ports import ChatRef, Platform
+
+
+class DeliveryState(StrEnum):
+    CLAIMED = "claimed"  # a process owns it until lease_until
+    SENT = "sent"  # never sent again
+    FAILED = "failed"  # gave up (attempts exhausted, chat gone)
+    SKIPPED = "skipped"  # reclaimed too late, or the subscription went away meanwhile
+
+
+@dataclass(frozen=True, slots=True)
+class NewSubscription:
+    chat: ChatRef
+    deadline_id: str
+    local_time: dt.time
+    timezone: str
+    lang: Lang
+    created_by: str
+    created_at: dt.datetime
+    next_due_at: dt.datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class SubscriptionRecord:
+    id: int
+    chat: ChatRef
+    deadline_id: str
+    local_time: dt.time
+    timezone: str
+    lang: Lang
+    created_by: str
+    created_at: dt.datetime
+    active: bool
+    paused: bool
+    inactive_reason: str | None
+    next_due_at: dt.datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """A post to claim: the delivery row for (subscription, local date)."""
+
+    subscription_id: int
+    local_date: dt.date
+    due_at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Advance:
+    """Move a subscription's next_due_at forward, only if nobody moved it since we read it."""
+
+    subscription_id: int
+    expected: dt.datetime
+    next_due_at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimedDelivery:
+    """A delivery this process owns, with what it needs to render and send it."""
+
+    id: int
+    subscription: SubscriptionRecord
+    local_date: dt.date
+    due_at: dt.datetime
+    attempts: int
+
+    @property
+    def key(self) -> str:
+        """Idempotency key, at most 25 characters (a Discord nonce): stable per (subscription, date)."""
+        return f"cd{self.subscription.id}-{self.local_date:%Y%m%d}"
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    delivery_id: int
+    state: DeliveryState
+    attempts: int
+    finished_at: dt.datetime
+    detail: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FeedbackCount:
+    entry_id: str
+    helpful: int
+    unhelpful: int
+
+
+@dataclass(frozen=True, slots=True)
+class Gap:
+    """An unanswered or low-confidence question, grouped by normalised text."""
+
+    text: str
+    lang: str
+    count: int
+    min_confidence: float
+    last_seen: dt.datetime
+
+
+def platform_of(value: str) -> Platform:
+    return Platform(value)

@@ -1,0 +1,141 @@
+"""Test support for delivery: a small knowledge base, a fake clock, and scriptable senders."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from bot.delivery.ports import Platform, Post, SendResult
+from bot.knowledge.loader import KnowledgeBase, load_knowledge
+from bot.settings import Settings
+
+
+def utc(*args: int) -> dt.datetime:
+    return dt.datetime(*args, tzinfo=dt.UTC)
+
+
+def write_kb(root: Path) -> KnowledgeBase:
+    (root / "entries").mkdir(parents=True, exist_ok=True)
+    (root / "sources").mkdir(parents=True, exist_ok=True)
+    source = {"id": "src-a", "title": "A", "publisher": "Pub", "url": "https://a.example/x", "date": "2024-04-24"}
+    (root / "sources" / "s.yaml").write_text(yaml.safe_dump({"sources": [source]}))
+    entry = {
+        "id": "ban-countdown",
+        "topic": "general",
+        "title": {"en": "Countdown", "zh": "倒计时"},
+        "questions": {"en": ["How many days until the ban?"], "zh": ["离禁令还有几天？"]},
+        "answer": {"en": "See the countdown.", "zh": "请看倒计时。"},
+        "sources": ["src-a"],
+        "as_of": "2025-01-17",
+    }
+    (root / "entries" / "e.yaml").write_text(yaml.safe_dump({"entries": [entry]}, allow_unicode=True))
+    deadlines = [
+        {
+            "id": "law-effective",
+            "title": {"en": "the law taking effect", "zh": "法律生效"},
+            "at": "2025-01-19T00:00:00-05:00",
+            "status": {"en": "It took effect but was not enforced.", "zh": "已生效但未执行。"},
+            "sources": ["src-a"],
+        },
+        {
+            "id": "jv-close",
+            "title": {"en": "the joint venture closing", "zh": "合资公司交割"},
+            "at": "2026-01-22T00:00:00-05:00",
+            "status": {"en": "It closed.", "zh": "已完成。"},
+            "sources": ["src-a"],
+        },
+    ]
+    (root / "deadlines.yaml").write_text(
+        yaml.safe_dump({"primary": "law-effective", "deadlines": deadlines}, allow_unicode=True)
+    )
+    return load_knowledge(root)
+
+
+def make_settings(**overrides: object) -> Settings:
+    return Settings(_env_file=None, **overrides)  # type: ignore[call-arg]
+
+
+class FakeClock:
+    """A clock tests move by hand; `sleep` moves it forward instead of waiting (never backwards)."""
+
+    def __init__(self, now: dt.datetime) -> None:
+        self.now = now
+        self.slept = 0.0
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+    def advance(self, seconds: float = 0, **kwargs: float) -> None:
+        self.now += dt.timedelta(seconds=seconds, **kwargs)
+
+    def set(self, now: dt.datetime) -> None:
+        self.now = now
+
+    async def sleep(self, seconds: float) -> None:
+        target = self.now + dt.timedelta(seconds=max(0.0, seconds))
+        self.slept += max(0.0, seconds)
+        await asyncio.sleep(0)
+        self.now = max(self.now, target)
+
+
+@dataclass
+class Sent:
+    at: dt.datetime
+    post: Post
+
+
+@dataclass
+class RecordingSender:
+    """Records every attempt; `script` can return a different result per attempt for a chat."""
+
+    platform: Platform
+    clock: Callable[[], dt.datetime]
+    script: dict[str, list[SendResult]] = field(default_factory=dict)
+    attempts: list[Sent] = field(default_factory=list)
+    delivered: list[Sent] = field(default_factory=list)
+
+    async def send(self, post: Post) -> SendResult:
+        self.attempts.append(Sent(self.clock(), post))
+        queue = self.script.get(post.chat.chat_id)
+        result = queue.pop(0) if queue else SendResult.sent()
+        if result.status == "sent":
+            self.delivered.append(Sent(self.clock(), post))
+        return result
+
+    def delivered_to(self, chat_id: str) -> list[Sent]:
+        return [s for s in self.delivered if s.post.chat.chat_id == chat_id]
+
+
+async def seed_subscriptions(store: object, count: int, due_at: dt.datetime, *, prefix: str = "chat") -> None:
+    """Bulk-insert `count` live subscriptions at 09:00 UTC, one chat each, all due at `due_at`."""
+    from bot.storage.sql import Store
+    from bot.storage.tables import subscriptions
+
+    assert isinstance(store, Store)
+    rows = [
+        {
+            "platform": "telegram",
+            "chat_id": f"{prefix}{i}",
+            "thread_id": "",
+            "is_group": False,
+            "deadline_id": "law-effective",
+            "local_time": due_at.strftime("%H:%M"),
+            "timezone": "UTC",
+            "lang": "en",
+            "created_by": "seed",
+            "created_at": due_at - dt.timedelta(days=1),
+            "active": True,
+            "paused": False,
+            "inactive_reason": None,
+            "next_due_at": due_at,
+        }
+        for i in range(count)
+    ]
+    async with store.engine.begin() as conn:
+        for start in range(0, len(rows), 1000):
+            await conn.execute(subscriptions.insert(), rows[start : start + 1000])

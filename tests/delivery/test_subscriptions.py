@@ -1,0 +1,129 @@
+"""The subscription service adapters call, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from bot.delivery.ports import ChatRef, FeedbackStore, Platform, Subscriptions
+from bot.delivery.subscriptions import SubscriptionService, normalize_gap, scrub_gap_text
+from bot.delivery.texts import render_changed, render_subscribed, render_subscriptions
+from bot.errors import SubscriptionError
+from bot.knowledge.loader import KnowledgeBase
+from bot.storage import Store
+from tests.delivery.support import FakeClock, make_settings, utc
+
+CHAT = ChatRef(Platform.TELEGRAM, "-1001", None, True)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(utc(2025, 3, 8, 12, 0))
+
+
+@pytest.fixture
+def service(store: Store, kb: KnowledgeBase, clock: FakeClock) -> SubscriptionService:
+    return SubscriptionService(store, lambda: kb, clock, make_settings(max_subscriptions_per_chat=3))
+
+
+def test_implements_the_ports(service: SubscriptionService) -> None:
+    subs: Subscriptions = service
+    feedback: FeedbackStore = service
+    assert subs is feedback
+
+
+async def test_subscribe_with_defaults(service: SubscriptionService) -> None:
+    view = await service.subscribe(CHAT, created_by="tg:1", lang="en")
+    assert (view.deadline_id, view.local_time, view.timezone, view.lang) == ("law-effective", dt.time(9), "UTC", "en")
+    assert [p.isoformat() for p in view.next_posts] == [
+        "2025-03-09T09:00:00+00:00",
+        "2025-03-10T09:00:00+00:00",
+        "2025-03-11T09:00:00+00:00",
+    ]
+    text = render_subscribed(view, "en")
+    assert f"#{view.id}" in text and "09:00 (UTC)" in text and "Sun Mar 9 09:00" in text
+
+
+async def test_subscribe_in_a_zone_lists_the_next_three_local_times(service: SubscriptionService) -> None:
+    view = await service.subscribe(
+        CHAT, created_by="u", lang="zh", time_text="9:00", tz_text="new york", deadline_id="jv-close"
+    )
+    assert view.timezone == "America/New_York" and view.deadline_id == "jv-close"
+    assert [p.strftime("%m-%d %H:%M %Z") for p in view.next_posts] == [
+        "03-08 09:00 EST",
+        "03-09 09:00 EDT",
+        "03-10 09:00 EDT",
+    ]
+    listing = render_subscriptions(await service.list(CHAT), "zh")
+    assert "America/New_York" in listing and "3月8日（周六）09:00" in listing
+
+
+async def test_refusals_are_actionable(service: SubscriptionService) -> None:
+    with pytest.raises(SubscriptionError, match="Did you mean America/New_York"):
+        await service.subscribe(CHAT, created_by="u", lang="en", tz_text="America/New_Yrok")
+    with pytest.raises(SubscriptionError, match="HH:MM"):
+        await service.subscribe(CHAT, created_by="u", lang="en", time_text="25:99")
+    with pytest.raises(SubscriptionError, match="law-effective, jv-close"):
+        await service.subscribe(CHAT, created_by="u", lang="en", deadline_id="tomorrow")
+    first = await service.subscribe(CHAT, created_by="u", lang="en")
+    with pytest.raises(SubscriptionError, match=f"#{first.id}"):
+        await service.subscribe(CHAT, created_by="u", lang="en", time_text="09:00", tz_text="utc")
+    with pytest.raises(SubscriptionError, match="已订阅"):
+        await service.subscribe(CHAT, created_by="u", lang="zh")
+
+
+async def test_several_per_chat_up_to_the_limit(service: SubscriptionService) -> None:
+    for at in ("08:00", "12:00", "18:00"):
+        await service.subscribe(CHAT, created_by="u", lang="en", time_text=at)
+    with pytest.raises(SubscriptionError, match="most allowed"):
+        await service.subscribe(CHAT, created_by="u", lang="en", time_text="20:00")
+    assert len(await service.list(CHAT)) == 3
+
+
+async def test_pause_resume_unsubscribe(service: SubscriptionService, store: Store, clock: FakeClock) -> None:
+    a = await service.subscribe(CHAT, created_by="u", lang="en", time_text="08:00")
+    b = await service.subscribe(CHAT, created_by="u", lang="en", time_text="10:00")
+    assert await service.pause(CHAT, lang="en", subscription_id=a.id) == 1
+    views = {v.id: v for v in await service.list(CHAT)}
+    assert views[a.id].paused and views[a.id].next_posts == ()
+    assert "paused" in render_subscriptions(list(views.values()), "en")
+    rec = await store.get_subscription(a.id)
+    assert rec is not None and rec.next_due_at is None
+    clock.advance(days=2)
+    assert await service.resume(CHAT, lang="en") == 1  # only the paused one
+    rec = await store.get_subscription(a.id)
+    assert rec is not None and rec.next_due_at == utc(2025, 3, 11, 8, 0)  # next after now, no catch-up
+    with pytest.raises(SubscriptionError, match="no subscription #999"):
+        await service.unsubscribe(CHAT, lang="en", subscription_id=999)
+    with pytest.raises(SubscriptionError, match="#999"):
+        await service.pause(ChatRef(Platform.TELEGRAM, "other"), lang="zh", subscription_id=999)
+    assert await service.unsubscribe(CHAT, lang="en", subscription_id=b.id) == 1
+    assert await service.unsubscribe(CHAT, lang="en") == 1
+    assert await service.list(CHAT) == []
+    assert render_changed("removed", 2, "en") == "Removed 2 subscriptions."
+
+
+async def test_chat_gone_and_migrated(service: SubscriptionService) -> None:
+    await service.subscribe(CHAT, created_by="u", lang="en")
+    new_chat = ChatRef(Platform.TELEGRAM, "-100999", None, True)
+    assert await service.chat_migrated(CHAT, new_chat.chat_id) == 1
+    assert len(await service.list(new_chat)) == 1
+    assert await service.chat_gone(new_chat, "bot was kicked") == 1
+    assert await service.list(new_chat) == []
+
+
+async def test_feedback_and_gaps(service: SubscriptionService, clock: FakeClock) -> None:
+    await service.record_feedback(Platform.DISCORD, "court-ruling", True)
+    await service.record_feedback(Platform.TELEGRAM, "court-ruling", False)
+    [count] = await service.feedback_counts()
+    assert (count.entry_id, count.helpful, count.unhelpful) == ("court-ruling", 1, 1)
+    await service.record_gap("Is @alice's CapCut banned? mail me a@b.co", "en", 0.2, clock())
+    await service.record_gap("is @bob's capcut banned?? mail me x@y.org", "en", 0.3, clock())
+    [gap] = await service.top_gaps(5)
+    assert gap.count == 2 and "alice" not in gap.text and "@" not in gap.text.replace("@user", "")
+
+
+def test_gap_text_helpers() -> None:
+    assert scrub_gap_text("call +1 415 555 0100 now") == "call <number> now"
+    assert normalize_gap("What  about CapCut?!") == "what about capcut"
