@@ -1,0 +1,273 @@
+"""Fixtures for the Telegram end-to-end tests: the fake Bot API server, the adapter, in-memory ports."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import pytest
+from pydantic import SecretStr
+
+from bot.adapters.telegram_bot import TelegramAdapter
+from bot.context import BotContext
+from bot.core.models import Lang, Reply, ReplyKind, SourceRef, Suggestion
+from bot.delivery.ports import ChatRef, Platform, SubscriptionView
+from bot.errors import SubscriptionError
+from bot.knowledge.holder import KnowledgeHolder
+from bot.settings import Settings
+from tests.fakes.telegram_api import FakeTelegramAPI
+
+TOKEN = "123456:TEST-TOKEN-abcdef"
+BOT_USERNAME = "banbot_test"
+NOW = dt.datetime(2025, 1, 10, 12, 0, tzinfo=dt.UTC)
+
+
+class FakeClock:
+    def __init__(self, now: dt.datetime = NOW) -> None:
+        self.now = now
+        self.slept: list[float] = []
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        """Moves the clock forward instead of waiting (injected into the delivery engine)."""
+        self.slept.append(seconds)
+        self.now += dt.timedelta(seconds=max(0.0, seconds))
+        await asyncio.sleep(0)
+
+
+# --- in-memory ports (our own Subscriptions/FeedbackStore protocols) -----------------------------
+
+
+@dataclass
+class MemorySub:
+    id: int
+    chat: ChatRef
+    local_time: dt.time
+    timezone: str
+    lang: Lang
+    created_by: str
+    active: bool = True
+    deadline_id: str = "law-effective"
+
+
+@dataclass
+class MemorySubscriptions:
+    """Implements ports.Subscriptions and ports.FeedbackStore in memory."""
+
+    subs: list[MemorySub] = field(default_factory=list)
+    votes: list[tuple[Platform, str, bool]] = field(default_factory=list)
+    gone: list[tuple[ChatRef, str]] = field(default_factory=list)
+
+    def _view(self, sub: MemorySub) -> SubscriptionView:
+        return SubscriptionView(
+            id=sub.id,
+            chat=sub.chat,
+            deadline_id=sub.deadline_id,
+            local_time=sub.local_time,
+            timezone=sub.timezone,
+            lang=sub.lang,
+            active=sub.active,
+            paused=False,
+            created_by=sub.created_by,
+            next_posts=(
+                dt.datetime.combine(NOW.date() + dt.timedelta(days=1), sub.local_time, ZoneInfo(sub.timezone)),
+            ),
+        )
+
+    async def subscribe(
+        self,
+        chat: ChatRef,
+        *,
+        created_by: str,
+        lang: Lang,
+        time_text: str | None = None,
+        tz_text: str | None = None,
+        deadline_id: str | None = None,
+    ) -> SubscriptionView:
+        try:
+            local = dt.time.fromisoformat(time_text) if time_text else dt.time(9, 0)
+        except ValueError:
+            raise SubscriptionError("Use HH:MM, e.g. 09:00.") from None
+        try:
+            ZoneInfo(tz_text or "UTC")
+        except (ZoneInfoNotFoundError, ValueError):
+            raise SubscriptionError(f"Unknown time zone: {tz_text}") from None
+        sub = MemorySub(len(self.subs) + 1, chat, local, tz_text or "UTC", lang, created_by)
+        self.subs.append(sub)
+        return self._view(sub)
+
+    async def unsubscribe(self, chat: ChatRef, *, lang: Lang, subscription_id: int | None = None) -> int:
+        hit = [s for s in self.subs if s.chat.chat_id == chat.chat_id and s.active]
+        for sub in hit:
+            sub.active = False
+        return len(hit)
+
+    async def list(self, chat: ChatRef) -> list[SubscriptionView]:
+        return [self._view(s) for s in self.subs if s.chat.chat_id == chat.chat_id]
+
+    async def pause(self, chat: ChatRef, *, lang: Lang, subscription_id: int | None = None) -> int:
+        return 0
+
+    async def resume(self, chat: ChatRef, *, lang: Lang, subscription_id: int | None = None) -> int:
+        return 0
+
+    async def chat_gone(self, chat: ChatRef, reason: str) -> int:
+        self.gone.append((chat, reason))
+        return await self.unsubscribe(chat, lang="en")
+
+    async def chat_migrated(self, chat: ChatRef, new_chat_id: str) -> int:
+        moved = [s for s in self.subs if s.chat.chat_id == chat.chat_id]
+        for sub in moved:
+            sub.chat = replace(sub.chat, chat_id=new_chat_id)
+        return len(moved)
+
+    async def record_feedback(self, platform: Platform, entry_id: str, helpful: bool) -> None:
+        self.votes.append((platform, entry_id, helpful))
+
+
+# --- a scripted answerer: fixed replies for some questions, the real answerer for the rest -------
+
+
+class ScriptedAnswerer:
+    def __init__(self, real: Any, replies: dict[str, Reply]) -> None:
+        self._real = real
+        self.replies = replies
+
+    def answer(self, question: str, now: dt.datetime, lang: Lang | None = None, tz: dt.tzinfo = dt.UTC) -> Reply:
+        for key, reply in self.replies.items():
+            if key in question:
+                return reply
+        reply = self._real.answer(question, now, lang=lang, tz=tz)
+        assert isinstance(reply, Reply)
+        return reply
+
+    def entry_reply(self, entry_id: str, now: dt.datetime, lang: Lang, tz: dt.tzinfo = dt.UTC) -> Reply:
+        for reply in self.replies.values():
+            if reply.entry_id == entry_id:
+                return reply
+        reply = self._real.entry_reply(entry_id, now, lang, tz)
+        assert isinstance(reply, Reply)
+        return reply
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._real, name)
+
+
+class ScriptedKnowledge:
+    def __init__(self, real: KnowledgeHolder, replies: dict[str, Reply]) -> None:
+        self._real = real
+        self.answerer = ScriptedAnswerer(real.answerer, replies)
+
+    @property
+    def kb(self) -> Any:
+        return self._real.kb
+
+
+def answer_reply(entry_id: str, text: str, *, title: str = "Title", lang: Lang = "en", **extra: Any) -> Reply:
+    defaults: dict[str, Any] = {
+        "sources": (SourceRef("s1", "The ruling", "Supreme Court", "https://www.supremecourt.gov/x.pdf"),),
+        "as_of": dt.date(2025, 1, 17),
+        "suggestions": (Suggestion("law-name", "What is the law called?"), Suggestion("other", "What about RedNote?")),
+    }
+    defaults.update(extra)
+    return Reply(
+        kind=ReplyKind.ANSWER, text=text, lang=lang, title=title, entry_id=entry_id, confidence=0.9, **defaults
+    )
+
+
+SCRIPTED: dict[str, Reply] = {
+    "when is the deadline": answer_reply(
+        "deadline-date", "The law took effect on January 19, 2025.", title="The deadline"
+    ),
+    "截止日期": answer_reply("deadline-date-zh", "该法于2025年1月19日生效。", title="截止日期", lang="zh"),
+}
+
+
+# --- fixtures ------------------------------------------------------------------------------------
+
+
+KNOWLEDGE_DIR = Path(__file__).parent / "knowledge"
+"""A tiny knowledge base of our own, so these tests do not move with the shipped content."""
+
+
+@pytest.fixture(scope="session")
+def knowledge() -> KnowledgeHolder:
+    return KnowledgeHolder(KNOWLEDGE_DIR)
+
+
+@pytest.fixture
+async def api() -> AsyncIterator[FakeTelegramAPI]:
+    server = FakeTelegramAPI(TOKEN, username=BOT_USERNAME)
+    await server.start()
+    yield server
+    await server.stop()
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def ports() -> MemorySubscriptions:
+    return MemorySubscriptions()
+
+
+@pytest.fixture
+def scripted() -> dict[str, Reply]:
+    """Tests may add replies here before starting the adapter."""
+    return dict(SCRIPTED)
+
+
+def make_settings(api: FakeTelegramAPI, **overrides: Any) -> Settings:
+    return Settings(
+        _env_file=None,
+        telegram_token=SecretStr(TOKEN),
+        telegram_api_base_url=api.base_url,
+        knowledge_dir=KNOWLEDGE_DIR,
+        **overrides,
+    )
+
+
+StartAdapter = Callable[..., Awaitable[TelegramAdapter]]
+
+
+@pytest.fixture
+async def start_adapter(
+    api: FakeTelegramAPI,
+    knowledge: KnowledgeHolder,
+    clock: FakeClock,
+    ports: MemorySubscriptions,
+    scripted: dict[str, Reply],
+) -> AsyncIterator[StartAdapter]:
+    """Builds and starts the real adapter against the fake server; stops it after the test."""
+    started: list[TelegramAdapter] = []
+
+    async def start(subscriptions: Any = None, feedback: Any = None, **settings: Any) -> TelegramAdapter:
+        ctx = BotContext(
+            knowledge=ScriptedKnowledge(knowledge, scripted),  # type: ignore[arg-type]
+            subscriptions=subscriptions or ports,
+            feedback=feedback or ports,
+            clock=clock,
+            settings=make_settings(api, **settings),
+        )
+        adapter = TelegramAdapter(ctx, poll_timeout=1)
+        await adapter.start()
+        started.append(adapter)
+        return adapter
+
+    yield start
+    for adapter in started:
+        await adapter.stop()
+
+
+@pytest.fixture
+async def adapter(start_adapter: StartAdapter) -> TelegramAdapter:
+    return await start_adapter()
