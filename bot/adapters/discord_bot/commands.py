@@ -1,0 +1,213 @@
+"""The application commands, their zh-CN localizations, the tree's error handler and the command-set hash.
+
+Commands find the adapter's handlers on `interaction.client.banbot_handlers`, so the same definitions
+serve the running bot and `banbot discord sync` (which only needs their payloads).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from pathlib import Path
+from typing import Any, cast
+
+import discord
+from discord import app_commands
+from discord.app_commands import locale_str
+
+from bot.adapters.discord_bot.handlers import DiscordHandlers, timezone_choices
+from bot.adapters.discord_bot.render import CHOICE_LIMIT, lang_of_locale
+from bot.core.messages import msg
+
+log = logging.getLogger(__name__)
+
+ASK_CONTEXT_MENU = "Ask banbot about this"
+
+ZH_CN: dict[str, str] = {
+    "Ask banbot a question about the TikTok ban or RedNote": "向 banbot 提问：TikTok 禁令或小红书",
+    "Your question, in English or Chinese": "你的问题（中文或英文）",
+    "Days until (or since) the TikTok deadline": "距离（或已过）TikTok 截止日的天数",
+    "Time zone for counting days, e.g. America/New_York": "计算天数所用的时区，例如 Asia/Shanghai",
+    "Post a daily countdown in this channel (Manage Server)": "在本频道每日发布倒计时（需管理服务器权限）",
+    "Local time HH:MM (default 09:00)": "当地时间 HH:MM（默认 09:00）",
+    "IANA time zone, e.g. America/New_York (default UTC)": "IANA 时区，例如 Asia/Shanghai（默认 UTC）",
+    "Stop countdown posts in this channel (Manage Server)": "停止本频道的倒计时发布（需管理服务器权限）",
+    "Only this subscription (see /subscriptions)": "只取消这个订阅（见 /subscriptions）",
+    "List this channel's countdown subscriptions": "列出本频道的倒计时订阅",
+    "Key dates of the TikTok ban, in order": "TikTok 禁令的关键日期",
+    "Where the answers come from": "答案的来源",
+    "What banbot can do": "banbot 能做什么",
+    ASK_CONTEXT_MENU: "向 banbot 询问此消息",
+}
+
+
+class BanbotTranslator(app_commands.Translator):
+    """zh-CN (and zh-TW) localizations of command descriptions, option descriptions and the menu name."""
+
+    async def translate(
+        self, string: locale_str, locale: discord.Locale, context: app_commands.TranslationContextTypes
+    ) -> str | None:
+        if locale in (discord.Locale.chinese, discord.Locale.taiwan_chinese):
+            # Slash command and option names stay English (not in the table); descriptions and the
+            # context-menu name are translated.
+            return ZH_CN.get(string.message)
+        return None
+
+
+def _handlers(interaction: discord.Interaction) -> DiscordHandlers:
+    handlers = getattr(interaction.client, "banbot_handlers", None)
+    if handlers is None:
+        raise RuntimeError("client has no banbot_handlers")
+    return cast(DiscordHandlers, handlers)
+
+
+def make_commands() -> list[app_commands.Command[Any, ..., Any] | app_commands.ContextMenu]:
+    """Fresh command objects (a tree owns its commands, so each client gets its own)."""
+
+    @app_commands.command(name="ask", description="Ask banbot a question about the TikTok ban or RedNote")
+    @app_commands.describe(question="Your question, in English or Chinese")
+    @app_commands.allowed_installs(guilds=True, users=True)
+    @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=True)
+    async def ask(interaction: discord.Interaction, question: app_commands.Range[str, 1, 500]) -> None:
+        await _handlers(interaction).ask(interaction, question)
+
+    @ask.autocomplete("question")
+    async def ask_autocomplete(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        return _handlers(interaction).ask_autocomplete(current)
+
+    @app_commands.context_menu(name=ASK_CONTEXT_MENU)
+    @app_commands.allowed_installs(guilds=True, users=True)
+    @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=True)
+    async def ask_message(interaction: discord.Interaction, message: discord.Message) -> None:
+        await _handlers(interaction).ask_message(interaction, message)
+
+    @app_commands.command(name="countdown", description="Days until (or since) the TikTok deadline")
+    @app_commands.describe(timezone="Time zone for counting days, e.g. America/New_York")
+    async def countdown(interaction: discord.Interaction, timezone: str | None = None) -> None:
+        await _handlers(interaction).countdown(interaction, timezone)
+
+    @app_commands.command(name="subscribe", description="Post a daily countdown in this channel (Manage Server)")
+    @app_commands.describe(
+        time="Local time HH:MM (default 09:00)", timezone="IANA time zone, e.g. America/New_York (default UTC)"
+    )
+    @app_commands.default_permissions(manage_guild=True)
+    @app_commands.guild_only()
+    async def subscribe(
+        interaction: discord.Interaction,
+        time: app_commands.Range[str, 1, 16] | None = None,
+        timezone: app_commands.Range[str, 1, 64] | None = None,
+    ) -> None:
+        await _handlers(interaction).subscribe(interaction, time, timezone)
+
+    @app_commands.command(name="unsubscribe", description="Stop countdown posts in this channel (Manage Server)")
+    @app_commands.describe(subscription="Only this subscription (see /subscriptions)")
+    @app_commands.default_permissions(manage_guild=True)
+    @app_commands.guild_only()
+    async def unsubscribe(
+        interaction: discord.Interaction, subscription: app_commands.Range[int, 1] | None = None
+    ) -> None:
+        await _handlers(interaction).unsubscribe(interaction, subscription)
+
+    @app_commands.command(name="subscriptions", description="List this channel's countdown subscriptions")
+    @app_commands.guild_only()
+    async def subscriptions(interaction: discord.Interaction) -> None:
+        await _handlers(interaction).subscriptions(interaction)
+
+    async def tz_autocomplete(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        return [app_commands.Choice(name=tz[:CHOICE_LIMIT], value=tz) for tz in timezone_choices(current)]
+
+    subscribe.autocomplete("timezone")(tz_autocomplete)
+    countdown.autocomplete("timezone")(tz_autocomplete)
+
+    @app_commands.command(name="timeline", description="Key dates of the TikTok ban, in order")
+    async def timeline(interaction: discord.Interaction) -> None:
+        await _handlers(interaction).timeline(interaction)
+
+    @app_commands.command(name="sources", description="Where the answers come from")
+    async def sources(interaction: discord.Interaction) -> None:
+        await _handlers(interaction).sources(interaction)
+
+    @app_commands.command(name="help", description="What banbot can do")
+    async def help_(interaction: discord.Interaction) -> None:
+        await _handlers(interaction).help(interaction)
+
+    return [ask, ask_message, countdown, subscribe, unsubscribe, subscriptions, timeline, sources, help_]
+
+
+class BanbotTree(app_commands.CommandTree[discord.Client]):
+    """The command tree with a brief, logged error reply."""
+
+    async def on_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
+        original = getattr(error, "original", error)
+        name = interaction.command.qualified_name if interaction.command else "?"
+        log.error("discord command failed: command=%s error=%r", name, original)
+        log.debug("discord command traceback", exc_info=original)
+        await reply_error(interaction)
+
+
+async def reply_error(interaction: discord.Interaction) -> None:
+    """Tell the user briefly that something went wrong; never raise."""
+    if interaction.type is discord.InteractionType.autocomplete:
+        return
+    text = msg("error", lang_of_locale(interaction.locale))
+    embed = discord.Embed(description=text, colour=discord.Colour.dark_red())
+    try:
+        if interaction.response.is_done():
+            await interaction.followup.send(
+                embed=embed, ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
+            )
+        else:
+            await interaction.response.send_message(
+                embed=embed, ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
+            )
+    except discord.HTTPException as exc:
+        log.warning("discord error reply failed: %r", exc)
+
+
+def build_tree(client: discord.Client) -> BanbotTree:
+    """A tree holding banbot's commands, with the zh-CN translator set (set it before syncing)."""
+    tree = BanbotTree(client)
+    for command in make_commands():
+        tree.add_command(command)
+    return tree
+
+
+async def command_payload(tree: app_commands.CommandTree[Any]) -> list[dict[str, Any]]:
+    """The global commands as Discord sees them (translated), in a stable order."""
+    translator = BanbotTranslator()
+    payload = [await command.get_translated_payload(tree, translator) for command in tree.get_commands()]
+    return sorted(payload, key=lambda item: (int(item.get("type", 1)), str(item["name"])))
+
+
+async def command_hash(tree: app_commands.CommandTree[Any], application_id: int | None) -> str:
+    """A digest of the command set (and the application it belongs to): changes when a sync is needed."""
+    material = {"application_id": application_id, "commands": await command_payload(tree)}
+    return hashlib.sha256(json.dumps(material, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def read_hash(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8").strip() or None
+    except OSError:
+        return None
+
+
+def write_hash(path: Path, digest: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(digest + "\n", encoding="utf-8")
+    tmp.replace(path)
+
+
+async def sync_if_changed(tree: BanbotTree, application_id: int | None, path: Path) -> bool:
+    """Sync global commands only when their hash differs from the stored one; returns True if synced."""
+    digest = await command_hash(tree, application_id)
+    if read_hash(path) == digest:
+        log.info("discord commands unchanged: no sync")
+        return False
+    await tree.set_translator(BanbotTranslator())
+    synced = await tree.sync()
+    write_hash(path, digest)
+    log.info("discord commands synced: count=%d", len(synced))
+    return True

@@ -1,0 +1,147 @@
+"""Render core Replies as Discord embeds, within Discord's limits.
+
+Limits: title 256, description 4096, field name 256 / value 1024, footer 2048, 25 fields per embed,
+6000 characters across all embeds of one message, 10 embeds per message.
+"""
+
+from __future__ import annotations
+
+import discord
+
+from bot.core.dates import format_date
+from bot.core.messages import msg
+from bot.core.models import Lang, Reply, ReplyKind
+from bot.core.text import split_message
+
+TITLE_LIMIT = 256
+DESCRIPTION_LIMIT = 4096
+FIELD_NAME_LIMIT = 256
+FIELD_VALUE_LIMIT = 1024
+FIELD_COUNT_LIMIT = 25
+FOOTER_LIMIT = 2048
+MESSAGE_TOTAL_LIMIT = 6000
+EMBEDS_PER_MESSAGE = 10
+MAX_MESSAGES = 4
+"""A reply never takes more than this many messages; anything longer is trimmed with an ellipsis."""
+MAX_SOURCE_FIELDS = 3
+CHOICE_LIMIT = 100
+"""Autocomplete choice names and values are at most 100 characters."""
+
+_COLOURS: dict[ReplyKind, discord.Colour] = {
+    ReplyKind.ANSWER: discord.Colour.blurple(),
+    ReplyKind.COUNTDOWN: discord.Colour.red(),
+    ReplyKind.TIMELINE: discord.Colour.dark_teal(),
+    ReplyKind.SOURCES: discord.Colour.dark_grey(),
+    ReplyKind.HELP: discord.Colour.green(),
+    ReplyKind.SUGGEST: discord.Colour.gold(),
+    ReplyKind.UNKNOWN: discord.Colour.light_grey(),
+}
+
+
+def trim(text: str, limit: int) -> str:
+    """`text` cut to `limit` characters, ending with an ellipsis when cut."""
+    text = text.strip()
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def lang_of_locale(locale: discord.Locale | str | None) -> Lang:
+    """'zh' for Discord's Chinese locales, else 'en'."""
+    value = locale.value if isinstance(locale, discord.Locale) else (locale or "")
+    return "zh" if value.lower().startswith("zh") else "en"
+
+
+def embed_size(embed: discord.Embed) -> int:
+    """The characters Discord counts towards the 6000 total."""
+    return len(embed)
+
+
+def _source_fields(reply: Reply) -> list[tuple[str, str]]:
+    """Sources as markdown links, packed into at most a few fields of at most 1024 characters."""
+    lines = []
+    for src in reply.sources:
+        label = trim(f"{src.title} — {src.publisher}".replace("[", "(").replace("]", ")"), 200)
+        url = src.url.replace(")", "%29").replace(" ", "%20")
+        lines.append(f"• [{label}]({url})" if url.startswith(("https://", "http://")) else f"• {label}")
+    fields: list[tuple[str, str]] = []
+    current: list[str] = []
+    name = msg("sources_label", reply.lang)
+    for raw in lines:
+        line = trim(raw, FIELD_VALUE_LIMIT)
+        if current and len("\n".join([*current, line])) > FIELD_VALUE_LIMIT:
+            fields.append((name, "\n".join(current)))
+            current = []
+        current.append(line)
+    if current:
+        fields.append((name, "\n".join(current)))
+    return fields[:MAX_SOURCE_FIELDS]
+
+
+def render_reply(reply: Reply, *, footer_extra: str | None = None) -> list[list[discord.Embed]]:
+    """The reply as messages, each a list of embeds within Discord's limits (at most MAX_MESSAGES)."""
+    colour = _COLOURS.get(reply.kind, discord.Colour.blurple())
+    title = trim(reply.title, TITLE_LIMIT) if reply.title else None
+    # Leave room for the title, source fields and footer in the 6000 total of the first/last message.
+    chunks = split_message(reply.text, DESCRIPTION_LIMIT) or [""]
+    embeds = [discord.Embed(description=chunk, colour=colour) for chunk in chunks]
+    embeds[0].title = title
+    last = embeds[-1]
+    for name, value in _source_fields(reply):
+        last.add_field(name=name, value=value, inline=False)
+    footer_parts = []
+    if reply.as_of is not None:
+        footer_parts.append(msg("as_of_label", reply.lang, date=format_date(reply.as_of, reply.lang)))
+    if footer_extra:
+        footer_parts.append(footer_extra)
+    if footer_parts:
+        last.set_footer(text=trim(" · ".join(footer_parts), FOOTER_LIMIT))
+    if embed_size(last) > MESSAGE_TOTAL_LIMIT:
+        _move_fields_out(embeds, colour)
+    return _pack(embeds, reply.lang)
+
+
+def _move_fields_out(embeds: list[discord.Embed], colour: discord.Colour) -> None:
+    """Move the last embed's fields and footer to an embed of their own (its description is near 4096)."""
+    last = embeds[-1]
+    extra = discord.Embed(colour=colour)
+    for field in last.fields:
+        extra.add_field(name=field.name or "", value=field.value or "", inline=False)
+    if last.footer.text:
+        extra.set_footer(text=last.footer.text)
+    last.clear_fields()
+    last.remove_footer()
+    embeds.append(extra)
+
+
+def _pack(embeds: list[discord.Embed], lang: Lang) -> list[list[discord.Embed]]:
+    """Group embeds into messages of at most 10 embeds and 6000 characters; cap the number of messages."""
+    messages: list[list[discord.Embed]] = []
+    current: list[discord.Embed] = []
+    size = 0
+    for embed in embeds:
+        n = embed_size(embed)
+        if current and (size + n > MESSAGE_TOTAL_LIMIT or len(current) >= EMBEDS_PER_MESSAGE):
+            messages.append(current)
+            current, size = [], 0
+        current.append(embed)
+        size += n
+    if current:
+        messages.append(current)
+    if len(messages) > MAX_MESSAGES:
+        kept = messages[:MAX_MESSAGES]
+        tail = kept[-1][-1]
+        tail.description = trim((tail.description or "") + "\n…", DESCRIPTION_LIMIT)
+        # keep sources and footer: they live on the last embed of the original list
+        final = embeds[-1]
+        room = sum(embed_size(e) for e in kept[-1]) + embed_size(final) <= MESSAGE_TOTAL_LIMIT
+        if final is not tail and final.fields and len(kept[-1]) < EMBEDS_PER_MESSAGE and room:
+            kept[-1].append(final)
+        return kept
+    return messages
+
+
+def plain_embed(text: str, *, title: str | None = None, colour: discord.Colour | None = None) -> discord.Embed:
+    """A one-embed message for short notices (errors, confirmations), trimmed to the limits."""
+    embed = discord.Embed(description=trim(text, DESCRIPTION_LIMIT), colour=colour or discord.Colour.blurple())
+    if title:
+        embed.title = trim(title, TITLE_LIMIT)
+    return embed

@@ -1,0 +1,121 @@
+"""Buttons on answers: related questions and 👍/👎 feedback.
+
+They are DynamicItems: everything they need is in their custom_id (`bb:q:<lang>:<entry>`,
+`bb:fb:<u|d>:<lang>:<entry>`), so buttons on old messages keep working after a restart without any
+stored view. The client registers them at setup (`client.add_dynamic_items(*DYNAMIC_ITEMS)`).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Protocol, Self, cast
+
+import discord
+
+from bot.core.messages import msg
+from bot.core.models import Lang, Reply, ReplyKind
+
+BUTTON_LABEL_LIMIT = 80
+MAX_SUGGESTIONS = 3
+_ENTRY = r"(?P<entry>[A-Za-z0-9_.\-]{1,80})"
+_LANG = r"(?P<lang>en|zh)"
+
+
+class ButtonHandler(Protocol):
+    """What the buttons call; the adapter's handlers implement it."""
+
+    async def on_suggestion(self, interaction: discord.Interaction, entry_id: str, lang: Lang) -> None: ...
+
+    async def on_feedback(self, interaction: discord.Interaction, entry_id: str, helpful: bool, lang: Lang) -> None: ...
+
+
+def _handler(interaction: discord.Interaction) -> ButtonHandler:
+    handler = getattr(interaction.client, "banbot_handlers", None)
+    if handler is None:
+        raise RuntimeError("client has no banbot_handlers")
+    return cast(ButtonHandler, handler)
+
+
+def _lang(value: str) -> Lang:
+    return "zh" if value == "zh" else "en"
+
+
+def _label(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= BUTTON_LABEL_LIMIT else text[: BUTTON_LABEL_LIMIT - 1] + "…"
+
+
+class SuggestionButton(discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]], template=rf"bb:q:{_LANG}:{_ENTRY}"):
+    """Opens a related entry."""
+
+    def __init__(self, entry_id: str, lang: Lang, label: str = "?") -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=_label(label) or "?",
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"bb:q:{lang}:{entry_id}",
+                row=0,
+            )
+        )
+        self.entry_id = entry_id
+        self.lang: Lang = lang
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> Self:
+        label = getattr(item, "label", None) or "?"
+        return cls(match["entry"], _lang(match["lang"]), label)
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await _handler(interaction).on_suggestion(interaction, self.entry_id, self.lang)
+
+
+class FeedbackButton(
+    discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
+    template=rf"bb:fb:(?P<vote>[ud]):{_LANG}:{_ENTRY}",
+):
+    """👍 or 👎 on an answer; stored as (entry, vote) only."""
+
+    def __init__(self, entry_id: str, lang: Lang, helpful: bool) -> None:
+        super().__init__(
+            discord.ui.Button(
+                emoji="👍" if helpful else "👎",
+                label=msg("helpful" if helpful else "not_helpful", lang),
+                style=discord.ButtonStyle.success if helpful else discord.ButtonStyle.danger,
+                custom_id=f"bb:fb:{'u' if helpful else 'd'}:{lang}:{entry_id}",
+                row=1,
+            )
+        )
+        self.entry_id = entry_id
+        self.lang: Lang = lang
+        self.helpful = helpful
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> Self:
+        return cls(match["entry"], _lang(match["lang"]), match["vote"] == "u")
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await _handler(interaction).on_feedback(interaction, self.entry_id, self.helpful, self.lang)
+
+
+DYNAMIC_ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (SuggestionButton, FeedbackButton)
+
+
+def answer_view(reply: Reply, *, feedback: bool = True) -> discord.ui.View | None:
+    """Buttons for up to three related questions and, on answers from an entry, feedback; None if none."""
+    view = discord.ui.View(timeout=None)
+    seen: set[str] = set()
+    for suggestion in reply.suggestions:
+        if len(seen) >= MAX_SUGGESTIONS:
+            break
+        if suggestion.entry_id in seen or not re.fullmatch(_ENTRY, suggestion.entry_id):
+            continue
+        seen.add(suggestion.entry_id)
+        view.add_item(SuggestionButton(suggestion.entry_id, reply.lang, suggestion.question))
+    if feedback and reply.kind is ReplyKind.ANSWER and reply.entry_id and re.fullmatch(_ENTRY, reply.entry_id):
+        view.add_item(FeedbackButton(reply.entry_id, reply.lang, helpful=True))
+        view.add_item(FeedbackButton(reply.entry_id, reply.lang, helpful=False))
+    return view if view.children else None

@@ -1,0 +1,113 @@
+"""End to end with the real SubscriptionService and DeliveryEngine on a SQLite file: /subscribe through the
+fake gateway, then a scheduled countdown post arriving in the channel with a nonce (injected clock)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import discord
+import pytest
+
+from bot.adapters.discord_bot import DiscordAdapter
+from bot.adapters.discord_bot.sender import nonce_for
+from bot.context import BotContext
+from bot.delivery.engine import DeliveryEngine
+from bot.delivery.ports import ChatRef, Platform
+from bot.delivery.subscriptions import SubscriptionService
+from bot.settings import Settings
+from bot.storage.sql import Store, open_store
+from tests.adapters.discord.conftest import knowledge, make_settings, start_adapter
+from tests.fakes.discord_api import CHANNEL_ID, FakeDiscord
+
+MANAGER = discord.Permissions(manage_guild=True, view_channel=True, send_messages=True)
+CHAT = ChatRef(Platform.DISCORD, str(CHANNEL_ID))
+
+
+@dataclass
+class MovableClock:
+    now: dt.datetime
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+
+@dataclass
+class World:
+    adapter: DiscordAdapter
+    engine: DeliveryEngine
+    service: SubscriptionService
+    store: Store
+    clock: MovableClock
+    settings: Settings
+
+
+@pytest.fixture
+async def world(tmp_path: Path, fake: FakeDiscord) -> AsyncIterator[World]:
+    settings = make_settings(tmp_path)
+    clock = MovableClock(dt.datetime(2025, 1, 10, 8, 0, tzinfo=dt.UTC))
+    store = await open_store(settings.database_url)
+    holder = knowledge()
+    service = SubscriptionService(store, lambda: holder.kb, clock, settings)
+    ctx = BotContext(holder, service, service, clock, settings)
+    adapter = await start_adapter(settings, ctx, fake)
+    engine = DeliveryEngine(store, lambda: holder.kb, {Platform.DISCORD: adapter.sender}, clock, settings)
+    try:
+        yield World(adapter, engine, service, store, clock, settings)
+    finally:
+        await adapter.stop()
+        await store.close()
+
+
+async def _subscribe(fake: FakeDiscord, permissions: discord.Permissions) -> None:
+    await fake.dispatch(
+        "INTERACTION_CREATE",
+        fake.slash("subscribe", {"time": "09:00", "timezone": "UTC"}, permissions=permissions),
+    )
+
+
+async def test_subscribe_then_scheduled_post_arrives_with_nonce(world: World, fake: FakeDiscord) -> None:
+    await _subscribe(fake, discord.Permissions(view_channel=True))
+    await fake.wait_kind("callback")
+    assert await world.service.list(CHAT) == []  # refused: no Manage Server
+
+    await _subscribe(fake, MANAGER)
+    (edit,) = await fake.wait_kind("edit_original")
+    assert "Subscribed" in edit.body["embeds"][0]["description"]
+    (sub,) = await world.service.list(CHAT)
+
+    await world.engine.run_once()  # 08:00: nothing due yet
+    assert fake.of_kind("channel_message") == []
+
+    world.clock.now = dt.datetime(2025, 1, 10, 9, 0, 20, tzinfo=dt.UTC)
+    await world.engine.run_once()
+    (post,) = fake.of_kind("channel_message")
+    assert post.match["channel"] == str(CHANNEL_ID)
+    assert "9 days until" in post.body["embeds"][0]["description"]
+    assert post.body["enforce_nonce"] is True and post.body["nonce"]
+    assert post.body["allowed_mentions"]["parse"] == []
+
+    await world.engine.run_once()  # the same minute again: no double post
+    assert len(fake.of_kind("channel_message")) == 1
+    assert sub.id
+
+
+async def test_forbidden_channel_deactivates_the_subscription(world: World, fake: FakeDiscord) -> None:
+    await _subscribe(fake, MANAGER)
+    await fake.wait_kind("edit_original")
+    fake.fail_next_channel_message(403, code=50001)
+    world.clock.now = dt.datetime(2025, 1, 10, 9, 0, 20, tzinfo=dt.UTC)
+    await world.engine.run_once()
+    assert len(fake.of_kind("channel_message")) == 1  # tried once, not retried after a 403
+    subs = await world.service.list(CHAT)
+    assert all(not s.active for s in subs)
+
+    world.clock.now = dt.datetime(2025, 1, 11, 9, 0, 20, tzinfo=dt.UTC)
+    await world.engine.run_once()
+    assert len(fake.of_kind("channel_message")) == 1  # nothing sent to a channel we lost
+
+
+def test_nonce_is_stable() -> None:
+    assert nonce_for("a") == nonce_for("a") != nonce_for("b")
