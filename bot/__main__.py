@@ -64,10 +64,12 @@ def _cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_kb(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.knowledge.check import kb_check, kb_feedback, kb_gaps
+    from bot.knowledge.check import kb_check
 
     if args.kb_command == "check":
         return kb_check(settings.knowledge_dir, dt.date.today())
+    from bot.ops.reports import kb_feedback, kb_gaps
+
     if args.kb_command == "gaps":
         return kb_gaps(settings, args.limit)
     return kb_feedback(settings)

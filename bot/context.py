@@ -2,16 +2,29 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
-from dataclasses import dataclass
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from bot.core.models import Lang, Reply
+from bot.core.models import Lang, Reply, ReplyKind
 from bot.delivery.ports import Clock, FeedbackStore, Platform, Subscriptions
 from bot.knowledge.holder import KnowledgeHolder
+from bot.ops.metrics import Metrics
 from bot.settings import Settings
 
+log = logging.getLogger(__name__)
+
 UTC = ZoneInfo("UTC")
+LOW_CONFIDENCE = 0.35
+"""Answers below this confidence are kept for curators (`banbot kb gaps`) along with abstentions."""
+
+
+class GapRecorder(Protocol):
+    async def record_gap(self, text: str, lang: Lang, confidence: float, now: dt.datetime) -> None: ...
 
 
 @dataclass
@@ -21,7 +34,39 @@ class BotContext:
     feedback: FeedbackStore
     clock: Clock
     settings: Settings
+    metrics: Metrics = field(default_factory=Metrics)
+    gaps: GapRecorder | None = None
+    _background: set[asyncio.Task[None]] = field(default_factory=set, repr=False)
 
     def ask(self, question: str, *, platform: Platform, lang: Lang | None = None, tz: dt.tzinfo = UTC) -> Reply:
-        """Answer a user's question now. Adapters call this rather than the answerer directly."""
-        return self.knowledge.answerer.answer(question, self.clock(), lang=lang, tz=tz)
+        """Answer a user's question now; count it, and keep it for curators when the bot was unsure."""
+        start = time.perf_counter()
+        reply = self.knowledge.answerer.answer(question, self.clock(), lang=lang, tz=tz)
+        self.metrics.observe_reply(platform.value, reply, time.perf_counter() - start)
+        unsure = reply.kind in (ReplyKind.UNKNOWN, ReplyKind.SUGGEST) or (
+            reply.kind is ReplyKind.ANSWER and reply.confidence < LOW_CONFIDENCE
+        )
+        if unsure and question.strip() and self.gaps is not None:
+            self._spawn(self._record_gap(question, reply))
+        return reply
+
+    async def _record_gap(self, question: str, reply: Reply) -> None:
+        assert self.gaps is not None
+        try:
+            await self.gaps.record_gap(question, reply.lang, reply.confidence, self.clock())
+        except Exception:  # curators' data must never break answering
+            log.warning("could not record an unanswered question", exc_info=True)
+
+    def _spawn(self, coro: object) -> None:
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return
+        task: asyncio.Task[None] = loop.create_task(coro)  # type: ignore[arg-type]
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def drain(self) -> None:
+        """Wait for background bookkeeping (gap records) to finish."""
+        if self._background:
+            await asyncio.gather(*self._background, return_exceptions=True)

@@ -15,7 +15,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="BANBOT_", env_file=".env", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="BANBOT_", env_file=".env", extra="ignore", env_ignore_empty=True)
 
     # --- core ---
     knowledge_dir: Path = PROJECT_ROOT / "knowledge"
@@ -65,6 +65,7 @@ class Settings(BaseSettings):
     discord_commands_hash_file: Path | None = None  # default: next to the SQLite file, else data/
     discord_max_ratelimit_timeout: float = Field(default=30.0, ge=30.0)  # longer 429s fail the send instead
     discord_defer_after_seconds: float = Field(default=1.0, ge=0)  # answers slower than this are deferred
+    discord_guild_ready_timeout: float = Field(default=2.0, gt=0)  # wait for GUILD_CREATEs before "ready"
 
     # --- operations ---
     health_port: int | None = None

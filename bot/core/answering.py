@@ -7,6 +7,8 @@ import re
 from collections import Counter
 from zoneinfo import ZoneInfo
 
+from rapidfuzz import fuzz, process
+
 from bot.core.countdown import countdown_line, days_until, render_countdown, source_refs
 from bot.core.dates import format_date
 from bot.core.help import GREETING, help_text
@@ -19,13 +21,15 @@ from bot.knowledge.schema import Entry
 
 UTC = ZoneInfo("UTC")
 
-ANSWER_COVERAGE = 0.6
+ANSWER_COVERAGE = 0.25
 """An answer needs at least this share of the question's information to be found in one entry."""
-SUGGEST_COVERAGE = 0.3
+SUGGEST_COVERAGE = 0.15
 """Below this the question is treated as off-topic; between the two the bot asks "did you mean"."""
 MIN_SCORE = 1.5
 SCORE_SATURATION = 8.0
 MAX_SUGGESTIONS = 3
+AUTOCOMPLETE_CUTOFF = 80.0
+"""How closely typed text must match part of a question to be offered while typing."""
 
 
 class Answerer:
@@ -34,6 +38,8 @@ class Answerer:
     def __init__(self, kb: KnowledgeBase) -> None:
         self.kb = kb
         self.index = Index(kb)
+        self._questions_en = [(e.id, q) for e in kb.entries.values() for q in e.questions.en]
+        self._questions_zh = [(e.id, q) for e in kb.entries.values() for q in e.questions.zh]
 
     # --- questions -------------------------------------------------------------------------------
 
@@ -43,11 +49,14 @@ class Answerer:
         lang = lang or detect_language(text)
         if not text or GREETING.fullmatch(text.lower().strip(" !?.。！？")):
             return self.help(lang)
-        hits, _ = self.index.search(text, limit=6)
+        found = self.index.search(text, limit=6)
+        hits = found.hits
         if not hits:
             return self._unknown(lang, [])
         top = hits[0]
         confidence = round(top.coverage * min(1.0, top.score / SCORE_SATURATION), 3)
+        if not found.on_topic:
+            return self._unknown(lang, hits)
         if top.coverage >= ANSWER_COVERAGE and top.score >= MIN_SCORE:
             return self._entry_reply(top.entry, now, lang, tz, confidence)
         if top.coverage >= SUGGEST_COVERAGE and top.score >= MIN_SCORE / 2:
@@ -64,8 +73,21 @@ class Answerer:
         lang = lang or detect_language(cleaned)
         if not cleaned:
             return [Suggestion(e.id, self._first_question(e, lang)) for e in self.index.entries[:limit]]
-        hits, _ = self.index.search(cleaned, limit=limit)
-        return [Suggestion(h.entry.id, self._question_in(h, lang)) for h in hits]
+        found: dict[str, Suggestion] = {}
+        typed = cleaned.lower()
+        pool = self._questions_zh if lang == "zh" else self._questions_en
+        for (entry_id, question), _score, _i in process.extract(
+            typed,
+            pool,
+            processor=lambda item: item[1].lower() if isinstance(item, tuple) else item,
+            scorer=fuzz.partial_ratio,
+            score_cutoff=AUTOCOMPLETE_CUTOFF,
+            limit=limit * 3,
+        ):
+            found.setdefault(entry_id, Suggestion(entry_id, question))
+        for hit in self.index.search(cleaned, limit=limit).hits:
+            found.setdefault(hit.entry.id, Suggestion(hit.entry.id, self._question_in(hit, lang)))
+        return list(found.values())[:limit]
 
     # --- fixed replies ---------------------------------------------------------------------------
 

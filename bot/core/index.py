@@ -45,6 +45,13 @@ class Hit:
     best_question: str
 
 
+@dataclass(frozen=True, slots=True)
+class Search:
+    hits: list[Hit]
+    on_topic: bool
+    """The question mentions at least one anchor term: only such questions are answered."""
+
+
 @dataclass(slots=True)
 class _Field:
     lengths: list[int]
@@ -83,8 +90,13 @@ class Index:
         n = max(len(self.entries), 1)
         self.idf: dict[str, float] = {t: math.log(1 + (n - df + 0.5) / (df + 0.5)) for t, df in doc_freq.items()}
         self.max_idf = math.log(1 + (n + 0.5) / 0.5)
+        self.anchors = frozenset(
+            tok for group in kb.synonyms if group.anchor for tok in tokenize(group.canonical, self.synonyms)
+        )
         self._words = self._known_words(kb)
-        self._word_list = sorted(self._words)
+        self._by_initial: dict[str, list[str]] = defaultdict(list)
+        for word in sorted(self._words):
+            self._by_initial[word[0]].append(word)
         self._correct = lru_cache(maxsize=8192)(self._correct_uncached)
 
     @staticmethod
@@ -100,7 +112,9 @@ class Index:
         return frozenset(w for w in words if len(w) >= FUZZY_MIN_LEN and w not in STOPWORDS)
 
     def _correct_uncached(self, word: str) -> str | None:
-        found = process.extractOne(word, self._word_list, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF)
+        """The closest known word; typos rarely hit the first letter, so it must match."""
+        candidates = self._by_initial.get(word[0], ())
+        found = process.extractOne(word, candidates, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF)
         return str(found[0]) if found else None
 
     def query_terms(self, question: str) -> list[tuple[str, float]]:
@@ -136,12 +150,13 @@ class Index:
             return self.idf[token]
         return self.max_idf * (OOV_CJK_SHARE if _CJK.match(token) else 1.0)
 
-    def search(self, question: str, limit: int = 5) -> tuple[list[Hit], float]:
-        """The best entries for `question` and the question's total information (sum of IDF weights)."""
+    def search(self, question: str, limit: int = 5) -> Search:
+        """The best entries for `question`, and whether it mentions an anchor term (TikTok, RedNote, the ban ...)."""
         terms = self.query_terms(question)
         total_info = sum(self._info(t) for t, _ in terms)
+        on_topic = not self.anchors or any(weight > 0 and tok in self.anchors for tok, weight in terms)
         if not terms:
-            return [], 0.0
+            return Search([], on_topic)
         scores: dict[int, float] = defaultdict(float)
         matched_info: dict[int, float] = defaultdict(float)
         for tok, weight in terms:
@@ -161,7 +176,7 @@ class Index:
         for i, score in sorted(scores.items(), key=lambda kv: kv[1], reverse=True)[:limit]:
             coverage = matched_info[i] / total_info if total_info else 0.0
             hits.append(Hit(self.entries[i], score, min(coverage, 1.0), self._best_question(i, query_set)))
-        return hits, total_info
+        return Search(hits, on_topic)
 
     def _best_question(self, i: int, query: frozenset[str]) -> str:
         best, best_overlap = self._questions[i][0][0], -1.0

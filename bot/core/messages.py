@@ -41,6 +41,13 @@ MESSAGES: dict[str, dict[Lang, str]] = {
         "en": "Ask me something after the command, e.g. /ask When was the TikTok deadline?",
         "zh": "请在命令后面写上问题，例如：/ask TikTok的截止日期是哪天？",
     },
+    "console_welcome": {
+        "en": (
+            "banbot console chat. Ask about the TikTok ban or RedNote, in English or Chinese. Commands: /countdown, "
+            "/timeline, /sources, /subscribe [HH:MM] [time zone], /subscriptions, /unsubscribe, /help, /quit."
+        ),
+        "zh": "banbot 控制台聊天。",
+    },
     "sources_label": {"en": "Sources", "zh": "来源"},
     "as_of_label": {"en": "As of {date}", "zh": "截至{date}"},
     "did_you_mean": {"en": "Did you mean:", "zh": "你是不是想问："},

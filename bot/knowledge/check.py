@@ -1,4 +1,4 @@
-"""`banbot kb check|gaps|feedback`: the curators' tools."""
+"""`banbot kb check`: validate the knowledge before it ships (gaps and feedback live in bot.ops.reports)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from pathlib import Path
 
 from bot.errors import KnowledgeError
 from bot.knowledge.loader import KnowledgeBase, load_knowledge
-from bot.settings import Settings
 
 
 def overdue_entries(kb: KnowledgeBase, today: dt.date) -> list[str]:
@@ -33,11 +32,3 @@ def kb_check(root: Path, today: dt.date) -> int:
         f"{len(kb.deadlines)} deadlines, version {kb.version}"
     )
     return 0
-
-
-def kb_gaps(settings: Settings, limit: int) -> int:
-    raise NotImplementedError
-
-
-def kb_feedback(settings: Settings) -> int:
-    raise NotImplementedError

@@ -110,6 +110,9 @@ class SynonymGroup(Strict):
 
     canonical: Annotated[str, Field(pattern=r"^[a-z0-9_]+$")]
     variants: list[Text] = Field(min_length=1)
+    anchor: bool = False
+    """True for terms that mark a question as on-topic (TikTok, RedNote, ByteDance, the ban ...). The bot only
+    answers questions that mention at least one anchor; generic terms (users, data, people) are not anchors."""
 
 
 class SourcesFile(Strict):

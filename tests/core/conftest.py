@@ -46,9 +46,10 @@ def write_kb(root: Path, entries: list[dict[str, object]], deadlines: list[dict[
         yaml.safe_dump(
             {
                 "synonyms": [
-                    {"canonical": "tiktok", "variants": ["tt", "tik tok", "抖音国际版"]},
-                    {"canonical": "rednote", "variants": ["red note", "xhs", "xiaohongshu", "小红书"]},
-                    {"canonical": "scotus", "variants": ["supreme court", "justices", "最高法院"]},
+                    {"canonical": "tiktok", "anchor": True, "variants": ["tt", "tik tok", "抖音国际版"]},
+                    {"canonical": "rednote", "anchor": True, "variants": ["red note", "xhs", "xiaohongshu", "小红书"]},
+                    {"canonical": "scotus", "anchor": True, "variants": ["supreme court", "justices", "最高法院"]},
+                    {"canonical": "ban", "anchor": True, "variants": ["banned", "禁令"]},
                 ]
             },
             allow_unicode=True,

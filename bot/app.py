@@ -1,0 +1,200 @@
+"""The composition root: builds knowledge, storage, delivery, adapters and the health server; runs them on
+one asyncio loop; shuts them down in reverse order on SIGTERM, Ctrl-C or the end of the console chat."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+import signal
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from bot import __version__
+from bot.context import BotContext
+from bot.delivery.engine import DeliveryEngine
+from bot.delivery.ports import Platform, Sender
+from bot.delivery.subscriptions import SubscriptionService
+from bot.knowledge.holder import KnowledgeHolder
+from bot.knowledge.watch import watch_knowledge
+from bot.logging_setup import setup_logging
+from bot.ops.health import HealthServer, Probe
+from bot.ops.metrics import MeteredSender, Metrics
+from bot.settings import Settings
+from bot.storage.sql import Store, open_store
+
+log = logging.getLogger(__name__)
+
+
+class Adapter(Protocol):
+    @property
+    def sender(self) -> Sender: ...
+
+    @property
+    def connected(self) -> bool: ...
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+@dataclass
+class App:
+    """Everything that runs, built from settings. `start()` then `stop()`; tests drive it the same way."""
+
+    settings: Settings
+    clock: Callable[[], dt.datetime] = utc_now
+    console_only: bool = False
+    store: Store | None = None
+    ctx: BotContext | None = None
+    engine: DeliveryEngine | None = None
+    adapters: dict[str, Adapter] = field(default_factory=dict)
+    health: HealthServer | None = None
+    console: Any = None
+    _watcher: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        settings = self.settings
+        holder = KnowledgeHolder(settings.knowledge_dir)
+        metrics = Metrics()
+        self.store = await open_store(settings.database_url)
+        service = SubscriptionService(self.store, lambda: holder.kb, self.clock, settings)
+        self.ctx = BotContext(holder, service, service, self.clock, settings, metrics=metrics, gaps=service)
+        self.adapters = self._build_adapters(self.ctx)
+        senders: dict[Platform, Sender] = {
+            a.sender.platform: MeteredSender(a.sender, metrics) for a in self.adapters.values()
+        }
+        if not self.adapters:
+            from bot.adapters.console import ConsoleChat
+            from bot.delivery.console_sender import ConsoleSender
+
+            self.console = ConsoleChat(self.ctx)
+            senders[Platform.CONSOLE] = MeteredSender(ConsoleSender(self.console.write), metrics)
+        for name, adapter in self.adapters.items():
+            await adapter.start()
+            log.info("adapter started: %s", name)
+        self.engine = DeliveryEngine(self.store, lambda: holder.kb, senders, self.clock, settings)
+        await self.engine.start()
+        self._watcher = asyncio.create_task(watch_knowledge(holder))
+        if settings.health_port is not None:
+            self.health = self._build_health(holder, metrics)
+            await self.health.start()
+        log.info(
+            "banbot %s running: adapters=%s knowledge=%s entries=%d",
+            __version__,
+            ",".join(self.adapters) or "console",
+            holder.kb.version,
+            len(holder.kb.entries),
+        )
+
+    def _build_adapters(self, ctx: BotContext) -> dict[str, Adapter]:
+        adapters: dict[str, Adapter] = {}
+        if self.console_only:
+            return adapters
+        if self.settings.telegram_token is not None:
+            from bot.adapters.telegram_bot import TelegramAdapter
+
+            adapters["telegram"] = TelegramAdapter(ctx)
+        if self.settings.discord_token is not None:
+            from bot.adapters.discord_bot import DiscordAdapter
+
+            adapters["discord"] = DiscordAdapter(self.settings, ctx)
+        return adapters
+
+    def _build_health(self, holder: KnowledgeHolder, metrics: Metrics) -> HealthServer:
+        assert self.store is not None
+        store = self.store
+
+        async def database() -> bool:
+            await store.ping()
+            return True
+
+        def adapter_probe(adapter: Adapter) -> Callable[[], Awaitable[bool]]:
+            async def check() -> bool:
+                return adapter.connected
+
+            return check
+
+        async def scheduler() -> bool:
+            return self.engine is not None and self.engine.running
+
+        async def knowledge() -> bool:
+            return bool(holder.kb.entries)
+
+        probes = [Probe("database", database), Probe("scheduler", scheduler), Probe("knowledge", knowledge)]
+        probes += [Probe(f"adapter:{name}", adapter_probe(a)) for name, a in self.adapters.items()]
+
+        async def refresh_gauges() -> None:
+            metrics.knowledge_entries.set(len(holder.kb.entries))
+            if self.engine is not None:
+                metrics.scheduler_lag.set(self.engine.lag_seconds)
+            for state, count in (await store.subscription_counts()).items():
+                metrics.subscriptions.labels(state=state).set(count)
+
+        def info() -> dict[str, Any]:
+            return {"version": __version__, "knowledge_version": holder.kb.version}
+
+        return HealthServer(
+            self.settings.health_host,
+            self.settings.health_port or 0,
+            metrics,
+            probes=probes,
+            info=info,
+            before_metrics=refresh_gauges,
+        )
+
+    async def stop(self) -> None:
+        """Stop in reverse order: no new work, then in-flight sends finish or are released, then storage."""
+        if self._watcher is not None:
+            self._watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._watcher
+        if self.health is not None:
+            await self.health.stop()
+        if self.engine is not None:
+            await self.engine.stop()
+        for name, adapter in reversed(list(self.adapters.items())):
+            try:
+                await adapter.stop()
+            except Exception:
+                log.exception("adapter %s did not stop cleanly", name)
+        if self.ctx is not None:
+            await self.ctx.drain()
+        if self.store is not None:
+            await self.store.close()
+        log.info("banbot stopped")
+
+
+async def serve(app: App) -> None:
+    """Run until SIGTERM/SIGINT, or until the console chat ends."""
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+    await app.start()
+    try:
+        waiters = [asyncio.create_task(stop.wait())]
+        if app.console is not None:
+            waiters.append(asyncio.create_task(app.console.run()))
+        done, pending = await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+        for task in pending:
+            task.cancel()
+        for task in done:
+            task.result()
+    finally:
+        await app.stop()
+
+
+def run_app(settings: Settings, *, console_only: bool = False) -> int:
+    secrets = [s.get_secret_value() for s in (settings.telegram_token, settings.discord_token) if s is not None]
+    setup_logging(settings.log_level, json_lines=settings.log_json, secrets=secrets)
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(serve(App(settings, console_only=console_only)))
+    return 0
