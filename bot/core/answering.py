@@ -25,7 +25,7 @@ ANSWER_COVERAGE = 0.25
 """An answer needs at least this share of the question's information to be found in one entry."""
 SUGGEST_COVERAGE = 0.15
 """Below this the question is treated as off-topic; between the two the bot asks "did you mean"."""
-MIN_SCORE = 1.5
+MIN_SCORE = 1.0
 SCORE_SATURATION = 8.0
 MAX_SUGGESTIONS = 3
 AUTOCOMPLETE_CUTOFF = 80.0

@@ -30,6 +30,12 @@ K1 = 1.2
 B = 0.75
 FUZZY_MIN_LEN = 5
 FUZZY_CUTOFF = 84.0
+COVERAGE_WEIGHT = 0.5
+"""Ranking is score x coverage^weight: an entry that covers all of a question beats one that scores high on
+a single rare word."""
+OFF_SUBJECT_FACTOR = 0.8
+"""An entry about a subject the question does not mention (RedNote, when the question is about the law)
+keeps this share of its score per missing subject."""
 OOV_CJK_SHARE = 0.3
 """An unknown Chinese character pair counts for this share of an unknown English word."""
 FUZZY_DISCOUNT = 0.7
@@ -93,11 +99,17 @@ class Index:
         self.anchors = frozenset(
             tok for group in kb.synonyms if group.anchor for tok in tokenize(group.canonical, self.synonyms)
         )
+        self._subjects = [self._principal_anchors(qs) for qs in self._questions]
         self._words = self._known_words(kb)
         self._by_initial: dict[str, list[str]] = defaultdict(list)
         for word in sorted(self._words):
             self._by_initial[word[0]].append(word)
         self._correct = lru_cache(maxsize=8192)(self._correct_uncached)
+
+    def _principal_anchors(self, questions: list[tuple[str, frozenset[str]]]) -> frozenset[str]:
+        """Anchors that most of an entry's questions mention: what the entry is about (RedNote, the court ...)."""
+        counts: Counter[str] = Counter(t for _, toks in questions for t in toks if t in self.anchors)
+        return frozenset(t for t, n in counts.items() if n * 2 >= len(questions))
 
     @staticmethod
     def _known_words(kb: KnowledgeBase) -> frozenset[str]:
@@ -172,10 +184,13 @@ class Index:
             for i in docs_with_tok:
                 matched_info[i] += weight * self._info(tok)
         query_set = frozenset(t for t, w in terms if w > 0)
-        hits = []
-        for i, score in sorted(scores.items(), key=lambda kv: kv[1], reverse=True)[:limit]:
-            coverage = matched_info[i] / total_info if total_info else 0.0
-            hits.append(Hit(self.entries[i], score, min(coverage, 1.0), self._best_question(i, query_set)))
+        for i in scores:
+            missing = len(self._subjects[i] - query_set)
+            if missing:
+                scores[i] *= OFF_SUBJECT_FACTOR**missing
+        coverage = {i: min(1.0, matched_info[i] / total_info) if total_info else 0.0 for i in scores}
+        ranked = sorted(scores, key=lambda i: scores[i] * coverage[i] ** COVERAGE_WEIGHT, reverse=True)
+        hits = [Hit(self.entries[i], scores[i], coverage[i], self._best_question(i, query_set)) for i in ranked[:limit]]
         return Search(hits, on_topic)
 
     def _best_question(self, i: int, query: frozenset[str]) -> str:

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 
 from bot.core.answering import Answerer
 from bot.core.models import ReplyKind
-from bot.knowledge.loader import KnowledgeBase
+from bot.knowledge.loader import KnowledgeBase, load_knowledge
 
-from .conftest import utc
+from .conftest import SAMPLE_ENTRIES, utc, write_kb
 
 NOW = utc(2025, 1, 16, 10)
 
@@ -122,3 +123,27 @@ def test_timeline_sources_and_help_in_both_languages(answerer: Answerer) -> None
     sources = answerer.sources("en")
     assert sources.sources and "1 verified public sources" in sources.text
     assert "倒计时" in answerer.help("zh").text
+
+
+@pytest.mark.parametrize("question", ["what did the judges decide about the capital", "what kind of app is best"])
+def test_questions_without_an_anchor_term_are_not_answered(answerer: Answerer, question: str) -> None:
+    reply = answerer.answer(question, NOW)
+    assert not reply.answered
+
+
+def test_no_anchor_terms_in_the_knowledge_means_no_anchor_rule(tmp_path: Path) -> None:
+    write_kb(tmp_path, SAMPLE_ENTRIES)
+    (tmp_path / "synonyms.yaml").write_text("synonyms: []\n")
+    reply = Answerer(load_knowledge(tmp_path)).answer("what kind of app is rednote", NOW)
+    assert reply.entry_id == "rednote-what"
+
+
+def test_an_entry_covering_the_whole_question_outranks_one_rare_word(answerer: Answerer) -> None:
+    found = answerer.index.search("what kind of app is xiaohongshu")
+    assert found.hits[0].entry.id == "rednote-what"
+    assert found.hits[0].coverage == pytest.approx(1.0)
+
+
+def test_autocomplete_matches_half_typed_words(answerer: Answerer) -> None:
+    assert [s.entry_id for s in answerer.autocomplete("supr", "en")][:1] == ["court-ruling"]
+    assert answerer.autocomplete("小红", "zh")[0].question.startswith("小红书")
