@@ -50,7 +50,7 @@ def main() -> None:
             item = json.loads(line)
             now = parse_now(item.get("now"), dt.datetime.now(dt.UTC))
             found = answerer.index.search(clean_question(item["question"]), limit=1)
-            hits = found.hits if found.on_topic else []
+            hits = found.hits if found.on_topic and found.hits and found.hits[0].names_anchor else []
             forced = None
             if hits:
                 old = answering.ANSWER_COVERAGE, answering.MIN_SCORE

@@ -21,7 +21,7 @@ from bot.knowledge.schema import Entry
 
 UTC = ZoneInfo("UTC")
 
-ANSWER_COVERAGE = 0.25
+ANSWER_COVERAGE = 0.3
 """An answer needs at least this share of the question's information to be found in one entry."""
 SUGGEST_COVERAGE = 0.15
 """Below this the question is treated as off-topic; between the two the bot asks "did you mean"."""
@@ -57,6 +57,8 @@ class Answerer:
         confidence = round(top.coverage * min(1.0, top.score / SCORE_SATURATION), 3)
         if not found.on_topic:
             return self._unknown(lang, hits)
+        if not top.names_anchor:  # about something else the question names (Oracle's founder, not RedNote's)
+            return self._did_you_mean(lang, hits, confidence)
         if top.coverage >= ANSWER_COVERAGE and top.score >= MIN_SCORE:
             return self._entry_reply(top.entry, now, lang, tz, confidence)
         if top.coverage >= SUGGEST_COVERAGE and top.score >= MIN_SCORE / 2:

@@ -36,6 +36,9 @@ a single rare word."""
 OFF_SUBJECT_FACTOR = 0.8
 """An entry about a subject the question does not mention (RedNote, when the question is about the law)
 keeps this share of its score per missing subject."""
+MISSING_ANCHOR_FACTOR = 0.7
+"""An entry that never mentions an anchor term of the question (Biden, Oracle, the court ...) keeps this
+share of its score per such term."""
 OOV_CJK_SHARE = 0.3
 """An unknown Chinese character pair counts for this share of an unknown English word."""
 FUZZY_DISCOUNT = 0.7
@@ -49,6 +52,8 @@ class Hit:
     coverage: float
     """Share of the question's information (IDF-weighted tokens) found in this entry, 0..1."""
     best_question: str
+    names_anchor: bool = True
+    """The entry mentions at least one anchor term of the question (or the question names none)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,9 +95,9 @@ class Index:
                     postings[tok][i] = n
             lengths = [len(d) for d in docs]
             self._fields[name] = _Field(lengths, dict(postings), (sum(lengths) / len(lengths)) if lengths else 1.0)
-        for i in range(len(self.entries)):
-            seen = {t for name in texts for t in texts[name][i]}
-            doc_freq.update(seen)
+        self._entry_tokens = [frozenset(t for name in texts for t in texts[name][i]) for i in range(len(self.entries))]
+        for tokens in self._entry_tokens:
+            doc_freq.update(tokens)
         n = max(len(self.entries), 1)
         self.idf: dict[str, float] = {t: math.log(1 + (n - df + 0.5) / (df + 0.5)) for t, df in doc_freq.items()}
         self.max_idf = math.log(1 + (n + 0.5) / 0.5)
@@ -184,13 +189,23 @@ class Index:
             for i in docs_with_tok:
                 matched_info[i] += weight * self._info(tok)
         query_set = frozenset(t for t, w in terms if w > 0)
+        query_anchors = query_set & self.anchors
         for i in scores:
-            missing = len(self._subjects[i] - query_set)
-            if missing:
-                scores[i] *= OFF_SUBJECT_FACTOR**missing
+            off_subject = len(self._subjects[i] - query_set)
+            unmentioned = len(query_anchors - self._entry_tokens[i])
+            scores[i] *= OFF_SUBJECT_FACTOR**off_subject * MISSING_ANCHOR_FACTOR**unmentioned
         coverage = {i: min(1.0, matched_info[i] / total_info) if total_info else 0.0 for i in scores}
         ranked = sorted(scores, key=lambda i: scores[i] * coverage[i] ** COVERAGE_WEIGHT, reverse=True)
-        hits = [Hit(self.entries[i], scores[i], coverage[i], self._best_question(i, query_set)) for i in ranked[:limit]]
+        hits = [
+            Hit(
+                self.entries[i],
+                scores[i],
+                coverage[i],
+                self._best_question(i, query_set),
+                names_anchor=not query_anchors or bool(query_anchors & self._entry_tokens[i]),
+            )
+            for i in ranked[:limit]
+        ]
         return Search(hits, on_topic)
 
     def _best_question(self, i: int, query: frozenset[str]) -> str:

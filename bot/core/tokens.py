@@ -21,7 +21,8 @@ STOPWORDS = frozenset(
     those through to too under up very was we were what when where which while who whom why will with
     would you your yours yourself yourselves tell know please anyone explain wanna gonna gotta hey ok
     okay thing stuff really actually get got going go still also ever even much many yes yeah like say
-    said vs versus lol pls plz""".split()  # noqa: SIM905 - a word list reads best as text
+    said vs versus lol pls plz isnt arent wasnt werent dont doesnt didnt cant couldnt wont wouldnt
+    shouldnt hasnt havent hadnt im ive youre theyre thats whats whos""".split()  # noqa: SIM905 - a word list reads best as text
 )
 """English words that carry no topic. Kept: 'us' (the country), 'ban', numbers, 'days', 'since', 'until'."""
 

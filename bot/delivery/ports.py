@@ -50,6 +50,7 @@ class SendStatus(StrEnum):
     TRANSIENT = "transient"  # network trouble or a 5xx: retry with backoff
     GONE = "gone"  # permanent: bot removed or blocked, chat gone, no access: deactivate
     MIGRATED = "migrated"  # Telegram group became a supergroup: move to `new_chat_id` and resend
+    FAILED = "failed"  # permanent for this post only (a malformed request): no retry, subscription stays
 
 
 @dataclass(frozen=True, slots=True)

@@ -49,6 +49,8 @@ def classify(exc: BaseException) -> SendResult:
             return SendResult(SendStatus.GONE, detail=detail)
         if status == 404:
             return SendResult(SendStatus.GONE if code in GONE_CODES else SendStatus.TRANSIENT, detail=detail)
+        if 400 <= status < 500:  # a malformed request: retrying cannot fix it, the channel is fine
+            return SendResult(SendStatus.FAILED, detail=detail)
         return SendResult(SendStatus.TRANSIENT, detail=detail)
     if isinstance(exc, aiohttp.ClientError | OSError | asyncio.TimeoutError):
         return SendResult(SendStatus.TRANSIENT, detail=f"network: {exc!r}")

@@ -58,15 +58,10 @@ def classify(error: TelegramError) -> SendResult:
         lowered = detail.lower()
         if any(marker in lowered for marker in GONE_BAD_REQUESTS):
             return SendResult(SendStatus.GONE, detail=detail)
-        return SendResult(_permanent_status(), detail=f"bad request: {detail}")
+        return SendResult(SendStatus.FAILED, detail=f"bad request: {detail}")
     if isinstance(error, NetworkError):  # includes TimedOut and 5xx responses
         return SendResult(SendStatus.TRANSIENT, detail=detail)
     return SendResult(SendStatus.TRANSIENT, detail=detail)
-
-
-def _permanent_status() -> SendStatus:
-    """The outcome for a bad request that is not about the chat: FAILED when the port has it, else GONE."""
-    return SendStatus.__members__.get("FAILED", SendStatus.GONE)
 
 
 class TelegramSender:
