@@ -14,12 +14,10 @@ from pydantic import SecretStr
 
 from bot.adapters.discord_bot import DiscordAdapter
 from bot.context import BotContext
-from bot.core.models import Lang
-from bot.delivery.ports import ChatRef, Platform, SubscriptionView
-from bot.errors import SubscriptionError
 from bot.knowledge.holder import KnowledgeHolder
 from bot.settings import Settings
 from tests.fakes.discord_api import TOKEN, FakeDiscord, running_fake
+from tests.fakes.ports import MemorySubscriptions
 
 NOW = dt.datetime(2025, 1, 10, 12, 0, tzinfo=dt.UTC)
 
@@ -27,69 +25,6 @@ NOW = dt.datetime(2025, 1, 10, 12, 0, tzinfo=dt.UTC)
 @functools.cache
 def knowledge() -> KnowledgeHolder:
     return KnowledgeHolder(Path(__file__).parent / "knowledge")
-
-
-class MemorySubscriptions:
-    """An in-memory stand-in for the Subscriptions and FeedbackStore ports (no call-order assertions)."""
-
-    def __init__(self) -> None:
-        self.items: dict[int, SubscriptionView] = {}
-        self.feedback: list[tuple[Platform, str, bool]] = []
-        self.gone: list[tuple[ChatRef, str]] = []
-
-    async def subscribe(
-        self,
-        chat: ChatRef,
-        *,
-        created_by: str,
-        lang: Lang,
-        time_text: str | None = None,
-        tz_text: str | None = None,
-        deadline_id: str | None = None,
-    ) -> SubscriptionView:
-        try:
-            local = dt.time.fromisoformat(time_text or "09:00")
-        except ValueError:
-            raise SubscriptionError("bad time") from None
-        view = SubscriptionView(
-            id=len(self.items) + 1,
-            chat=chat,
-            deadline_id=deadline_id or "law-effective",
-            local_time=local,
-            timezone=tz_text or "UTC",
-            lang=lang,
-            active=True,
-            paused=False,
-            created_by=created_by,
-            next_posts=(NOW + dt.timedelta(days=1),),
-        )
-        self.items[view.id] = view
-        return view
-
-    async def unsubscribe(self, chat: ChatRef, *, lang: Lang, subscription_id: int | None = None) -> int:
-        ids = [i for i, v in self.items.items() if v.chat == chat and subscription_id in (None, i)]
-        for i in ids:
-            del self.items[i]
-        return len(ids)
-
-    async def list(self, chat: ChatRef) -> list[SubscriptionView]:
-        return [v for v in self.items.values() if v.chat == chat]
-
-    async def pause(self, chat: ChatRef, *, lang: Lang, subscription_id: int | None = None) -> int:
-        return 0
-
-    async def resume(self, chat: ChatRef, *, lang: Lang, subscription_id: int | None = None) -> int:
-        return 0
-
-    async def chat_gone(self, chat: ChatRef, reason: str) -> int:
-        self.gone.append((chat, reason))
-        return 1
-
-    async def chat_migrated(self, chat: ChatRef, new_chat_id: str) -> int:
-        return 0
-
-    async def record_feedback(self, platform: Platform, entry_id: str, helpful: bool) -> None:
-        self.feedback.append((platform, entry_id, helpful))
 
 
 def make_settings(tmp_path: Path, **overrides: Any) -> Settings:

@@ -8,8 +8,9 @@ import discord
 
 from bot.adapters.discord_bot import DiscordAdapter
 from bot.context import BotContext
-from tests.adapters.discord.conftest import MemorySubscriptions, make_settings, start_adapter
+from tests.adapters.discord.conftest import make_settings, start_adapter
 from tests.fakes.discord_api import ALL_TEXT_PERMS, CHANNEL_ID, FakeDiscord
+from tests.fakes.ports import MemorySubscriptions
 
 EPHEMERAL = 64
 MANAGER = discord.Permissions(manage_guild=True, view_channel=True, send_messages=True)
@@ -153,7 +154,7 @@ async def test_feedback_button_is_stored(
     (callback,) = await fake.wait_kind("callback")
     assert int(callback.body["data"]["flags"]) & EPHEMERAL
     assert "Thanks" in _embed_text(callback.body["data"])
-    assert store.feedback == [("discord", "law-name", False)]
+    assert store.votes == [("discord", "law-name", False)]
 
 
 async def test_suggestion_button_opens_the_entry(adapter: DiscordAdapter, fake: FakeDiscord) -> None:
@@ -173,7 +174,7 @@ async def test_subscribe_refused_without_manage_guild(
     (callback,) = await fake.wait_kind("callback")
     assert int(callback.body["data"]["flags"]) & EPHEMERAL
     assert "manage this server" in _embed_text(callback.body["data"])
-    assert store.items == {}
+    assert store.active() == []
 
 
 async def test_subscribe_refused_when_bot_cannot_post(
@@ -186,7 +187,7 @@ async def test_subscribe_refused_when_bot_cannot_post(
     (callback,) = await fake.wait_kind("callback")
     text = _embed_text(callback.body["data"])
     assert "Embed Links" in text and "Send Messages" not in text
-    assert store.items == {}
+    assert store.active() == []
 
 
 async def test_subscribe_accepted_for_manager(
@@ -200,13 +201,13 @@ async def test_subscribe_accepted_for_manager(
     assert callback.body["type"] == 5  # deferred before touching the database
     (edit,) = await fake.wait_kind("edit_original")
     assert "订阅成功" in _embed_text(edit.body)
-    (sub,) = store.items.values()
+    (sub,) = store.active()
     assert sub.chat.chat_id == str(CHANNEL_ID)
     assert (sub.local_time.isoformat(), sub.timezone, sub.lang) == ("08:30:00", "Asia/Shanghai", "zh")
 
     await fake.dispatch("INTERACTION_CREATE", fake.slash("unsubscribe", {}, permissions=MANAGER))
     await fake.wait_kind("edit_original", 2)
-    assert store.items == {}
+    assert store.active() == []
 
 
 async def test_countdown_help_timeline_sources(adapter: DiscordAdapter, fake: FakeDiscord) -> None:
