@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -110,5 +111,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     return _cmd_discord(args, settings)
 
 
+def run() -> int:
+    """The console script: `main`, quiet when the reader of our output goes away (`banbot ask … | head`)."""
+    try:
+        return main()
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run())
