@@ -8,9 +8,9 @@ import contextlib
 import datetime as dt
 import logging
 import signal
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Protocol, TextIO
 
 from bot import __version__
 from bot.context import BotContext
@@ -21,11 +21,18 @@ from bot.knowledge.holder import KnowledgeHolder
 from bot.knowledge.watch import watch_knowledge
 from bot.logging_setup import setup_logging
 from bot.ops.health import HealthServer, Probe
-from bot.ops.metrics import MeteredSender, Metrics
+from bot.ops.metrics import MeteredFeedback, MeteredSender, Metrics
 from bot.settings import Settings
 from bot.storage.sql import Store, open_store
 
+if TYPE_CHECKING:
+    from bot.adapters.console import ConsoleChat
+
 log = logging.getLogger(__name__)
+
+KNOWLEDGE_POLL_SECONDS = 2.0
+DRAIN_SECONDS = 5.0
+"""At shutdown, sends in progress get this long to finish; the rest are released for another process."""
 
 
 class Adapter(Protocol):
@@ -40,32 +47,47 @@ class Adapter(Protocol):
     async def stop(self) -> None: ...
 
 
+AdapterFactory = Callable[[BotContext], Adapter]
+
+
 def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
 @dataclass
 class App:
-    """Everything that runs, built from settings. `start()` then `stop()`; tests drive it the same way."""
+    """Everything that runs, built from settings. `start()` then `stop()`; tests drive it the same way.
+
+    Tests may hand in a `store`, extra adapters (`adapter_factories`, built with the context like the real
+    ones), the console's streams and a clock; `stop()` closes whatever `start()` got to, even after a failure.
+    """
 
     settings: Settings
     clock: Callable[[], dt.datetime] = utc_now
     console_only: bool = False
     store: Store | None = None
+    adapter_factories: Mapping[str, AdapterFactory] = field(default_factory=dict)
+    stdin: TextIO | None = None
+    stdout: TextIO | None = None
+    knowledge_poll_seconds: float = KNOWLEDGE_POLL_SECONDS
+    drain_seconds: float = DRAIN_SECONDS
     ctx: BotContext | None = None
     engine: DeliveryEngine | None = None
     adapters: dict[str, Adapter] = field(default_factory=dict)
     health: HealthServer | None = None
-    console: Any = None
+    console: ConsoleChat | None = None
+    metrics: Metrics = field(default_factory=Metrics)
     _watcher: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         settings = self.settings
         holder = KnowledgeHolder(settings.knowledge_dir)
-        metrics = Metrics()
-        self.store = await open_store(settings.database_url)
+        metrics = self.metrics
+        if self.store is None:
+            self.store = await open_store(settings.database_url, schema=settings.database_schema)
         service = SubscriptionService(self.store, lambda: holder.kb, self.clock, settings)
-        self.ctx = BotContext(holder, service, service, self.clock, settings, metrics=metrics, gaps=service)
+        feedback = MeteredFeedback(service, metrics)
+        self.ctx = BotContext(holder, service, feedback, self.clock, settings, metrics=metrics, gaps=service)
         self.adapters = self._build_adapters(self.ctx)
         senders: dict[Platform, Sender] = {
             a.sender.platform: MeteredSender(a.sender, metrics) for a in self.adapters.values()
@@ -74,14 +96,14 @@ class App:
             from bot.adapters.console import ConsoleChat
             from bot.delivery.console_sender import ConsoleSender
 
-            self.console = ConsoleChat(self.ctx)
+            self.console = ConsoleChat(self.ctx, self.stdin, self.stdout)
             senders[Platform.CONSOLE] = MeteredSender(ConsoleSender(self.console.write), metrics)
         for name, adapter in self.adapters.items():
             await adapter.start()
             log.info("adapter started: %s", name)
         self.engine = DeliveryEngine(self.store, lambda: holder.kb, senders, self.clock, settings)
         await self.engine.start()
-        self._watcher = asyncio.create_task(watch_knowledge(holder))
+        self._watcher = asyncio.create_task(watch_knowledge(holder, self.knowledge_poll_seconds))
         if settings.health_port is not None:
             self.health = self._build_health(holder, metrics)
             await self.health.start()
@@ -97,6 +119,8 @@ class App:
         adapters: dict[str, Adapter] = {}
         if self.console_only:
             return adapters
+        for name, make in self.adapter_factories.items():
+            adapters[name] = make(ctx)
         if self.settings.telegram_token is not None:
             from bot.adapters.telegram_bot import TelegramAdapter
 
@@ -137,7 +161,7 @@ class App:
             for state, count in (await store.subscription_counts()).items():
                 metrics.subscriptions.labels(state=state).set(count)
 
-        def info() -> dict[str, Any]:
+        def info() -> dict[str, object]:
             return {"version": __version__, "knowledge_version": holder.kb.version}
 
         return HealthServer(
@@ -158,7 +182,7 @@ class App:
         if self.health is not None:
             await self.health.stop()
         if self.engine is not None:
-            await self.engine.stop()
+            await self.engine.stop(self.drain_seconds)
         for name, adapter in reversed(list(self.adapters.items())):
             try:
                 await adapter.stop()
@@ -172,24 +196,46 @@ class App:
 
 
 async def serve(app: App) -> None:
-    """Run until SIGTERM/SIGINT, or until the console chat ends."""
+    """Run until SIGTERM/SIGINT, or until the user leaves the console chat.
+
+    A second signal during shutdown is not caught any more: it ends the process at once. When `banbot run`
+    has no adapters and its piped input ends (a container without stdin), the scheduler and health server
+    keep running until a signal; `banbot chat` ends with its input.
+    """
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
+    signals = (signal.SIGTERM, signal.SIGINT)
+
+    def on_signal(sig: signal.Signals) -> None:
+        log.info("received %s: shutting down", sig.name)
+        stop.set()
+        for s in signals:
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.remove_signal_handler(s)
+
+    for sig in signals:
         with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.add_signal_handler(sig, stop.set)
-    await app.start()
+            loop.add_signal_handler(sig, on_signal, sig)
     try:
-        waiters = [asyncio.create_task(stop.wait())]
+        await app.start()
+        stopping = asyncio.create_task(stop.wait())
+        waiters: set[asyncio.Task[object]] = {stopping}
+        chat: asyncio.Task[object] | None = None
         if app.console is not None:
-            waiters.append(asyncio.create_task(app.console.run()))
+            chat = asyncio.create_task(app.console.run())
+            waiters.add(chat)
         done, pending = await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+        if chat is not None and chat in done and chat.result() == "eof" and not app.console_only:
+            log.info("console input ended; running until SIGTERM or Ctrl-C")
+            await stopping
         for task in pending:
             task.cancel()
-        for task in done:
-            task.result()
+        await asyncio.gather(*pending, return_exceptions=True)
     finally:
         await app.stop()
+        for sig in signals:
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.remove_signal_handler(sig)
 
 
 def run_app(settings: Settings, *, console_only: bool = False) -> int:

@@ -6,6 +6,7 @@ import asyncio
 import datetime as dt
 import logging
 import time
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from typing import Protocol
 from zoneinfo import ZoneInfo
@@ -40,29 +41,31 @@ class BotContext:
 
     def ask(self, question: str, *, platform: Platform, lang: Lang | None = None, tz: dt.tzinfo = UTC) -> Reply:
         """Answer a user's question now; count it, and keep it for curators when the bot was unsure."""
+        now = self.clock()
         start = time.perf_counter()
-        reply = self.knowledge.answerer.answer(question, self.clock(), lang=lang, tz=tz)
+        reply = self.knowledge.answerer.answer(question, now, lang=lang, tz=tz)
         self.metrics.observe_reply(platform.value, reply, time.perf_counter() - start)
         unsure = reply.kind in (ReplyKind.UNKNOWN, ReplyKind.SUGGEST) or (
             reply.kind is ReplyKind.ANSWER and reply.confidence < LOW_CONFIDENCE
         )
         if unsure and question.strip() and self.gaps is not None:
-            self._spawn(self._record_gap(question, reply))
+            self._spawn(self._record_gap(question, reply, now))
         return reply
 
-    async def _record_gap(self, question: str, reply: Reply) -> None:
+    async def _record_gap(self, question: str, reply: Reply, asked_at: dt.datetime) -> None:
         assert self.gaps is not None
         try:
-            await self.gaps.record_gap(question, reply.lang, reply.confidence, self.clock())
+            await self.gaps.record_gap(question, reply.lang, reply.confidence, asked_at)
         except Exception:  # curators' data must never break answering
             log.warning("could not record an unanswered question", exc_info=True)
 
-    def _spawn(self, coro: object) -> None:
+    def _spawn(self, coro: Coroutine[object, object, None]) -> None:
         try:
             loop = asyncio.get_running_loop()
-        except RuntimeError:
+        except RuntimeError:  # called outside the event loop (a script): nothing to record it with
+            coro.close()
             return
-        task: asyncio.Task[None] = loop.create_task(coro)  # type: ignore[arg-type]
+        task = loop.create_task(coro)
         self._background.add(task)
         task.add_done_callback(self._background.discard)
 

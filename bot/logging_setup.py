@@ -6,6 +6,7 @@ import json
 import logging
 import sys
 from collections.abc import Iterable
+from typing import TextIO
 
 NOISY_LOGGERS = (
     "httpx",
@@ -18,22 +19,37 @@ NOISY_LOGGERS = (
 """httpx logs every request URL at INFO, and Telegram URLs contain the token: these stay at WARNING."""
 
 
+_TRACEBACKS = logging.Formatter()
+
+
 class RedactSecrets(logging.Filter):
-    """Replaces any configured secret in a record's final message with '[redacted]' (defence in depth)."""
+    """Replaces any configured secret in a record's message, traceback and stack with '[redacted]'.
+
+    Defence in depth: an exception's text (e.g. a request URL) can carry a token as easily as a message.
+    """
 
     def __init__(self, secrets: Iterable[str]) -> None:
         super().__init__()
         self._secrets = [s for s in secrets if len(s) >= 8]
 
+    def redact(self, text: str) -> str:
+        for secret in self._secrets:
+            text = text.replace(secret, "[redacted]")
+        return text
+
     def filter(self, record: logging.LogRecord) -> bool:
         if not self._secrets:
             return True
         message = record.getMessage()
-        redacted = message
-        for secret in self._secrets:
-            redacted = redacted.replace(secret, "[redacted]")
+        redacted = self.redact(message)
         if redacted != message:
             record.msg, record.args = redacted, None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = _TRACEBACKS.formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = self.redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = self.redact(record.stack_info)
         return True
 
 
@@ -41,10 +57,12 @@ class OneLineFormatter(logging.Formatter):
     """Keeps each event on one line: newlines in messages and tracebacks are escaped."""
 
     def format(self, record: logging.LogRecord) -> str:
-        return super().format(record).replace("\n", "\\n")
+        return super().format(record).replace("\r", "\\r").replace("\n", "\\n")
 
 
 class JsonFormatter(logging.Formatter):
+    """One JSON object per line: time, level, logger, message, and exc/stack when there are any."""
+
     def format(self, record: logging.LogRecord) -> str:
         event = {
             "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
@@ -52,14 +70,20 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
-        if record.exc_info:
-            event["exc"] = self.formatException(record.exc_info)
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self.formatException(record.exc_info)
+        if record.exc_text:
+            event["exc"] = record.exc_text
+        if record.stack_info:
+            event["stack"] = self.formatStack(record.stack_info)
         return json.dumps(event, ensure_ascii=False)
 
 
-def setup_logging(level: str = "INFO", *, json_lines: bool = False, secrets: Iterable[str] = ()) -> None:
-    """Configure the root logger once for the process."""
-    handler = logging.StreamHandler(sys.stderr)
+def setup_logging(
+    level: str = "INFO", *, json_lines: bool = False, secrets: Iterable[str] = (), stream: TextIO | None = None
+) -> None:
+    """Configure the root logger once for the process: one line per event on `stream` (default stderr)."""
+    handler = logging.StreamHandler(stream if stream is not None else sys.stderr)
     if json_lines:
         handler.setFormatter(JsonFormatter())
     else:

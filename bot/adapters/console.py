@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import codecs
 import contextlib
+import io
 import logging
+import os
 import sys
+import threading
 from pathlib import Path
-from typing import TextIO
+from typing import Literal, TextIO
 
 from bot.context import BotContext
 from bot.core.language import detect_language
@@ -23,15 +27,49 @@ CONSOLE_CHAT = ChatRef(Platform.CONSOLE, "console", is_group=False)
 PROMPT = "you> "
 QUIT = frozenset({"/quit", "/exit", "quit", "exit", "退出"})
 
+ChatEnd = Literal["quit", "eof"]
+"""How a chat ended: the user asked to leave (/quit, or end of input on a terminal), or piped input ran out."""
+
+
+class _FdLines:
+    """Lines read with os.read from a file descriptor.
+
+    A thread blocked here holds no lock of Python's buffered stdin, so the process can exit while it waits
+    (a thread blocked in sys.stdin.readline() makes shutdown hang or abort).
+    """
+
+    def __init__(self, fd: int, encoding: str) -> None:
+        self._fd = fd
+        self._decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
+        self._pending = ""
+        self._eof = False
+
+    def readline(self) -> str | None:
+        while "\n" not in self._pending and not self._eof:
+            chunk = os.read(self._fd, 65536)
+            self._eof = not chunk
+            self._pending += self._decoder.decode(chunk, final=self._eof)
+        line, newline, self._pending = self._pending.partition("\n")
+        return (line + newline) or None
+
+
+def _fd_lines(stream: TextIO) -> _FdLines | None:
+    try:
+        fd = stream.fileno()
+    except (OSError, ValueError, io.UnsupportedOperation):
+        return None
+    return _FdLines(fd, getattr(stream, "encoding", None) or "utf-8")
+
 
 class ConsoleChat:
     """Reads lines until end of input or /quit. With a terminal, line editing and history come from readline."""
 
-    def __init__(self, ctx: BotContext, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> None:
+    def __init__(self, ctx: BotContext, stdin: TextIO | None = None, stdout: TextIO | None = None) -> None:
         self._ctx = ctx
-        self._in = stdin
-        self._out = stdout
-        self._interactive = stdin.isatty() and stdout.isatty()
+        self._in = stdin if stdin is not None else sys.stdin
+        self._out = stdout if stdout is not None else sys.stdout
+        self.interactive = self._in.isatty() and self._out.isatty()
+        self._lines = None if self.interactive else _fd_lines(self._in)
         self._history: Path | None = None
 
     def write(self, text: str) -> None:
@@ -39,19 +77,42 @@ class ConsoleChat:
         self._out.write(text.rstrip() + "\n\n")
         self._out.flush()
 
-    async def run(self) -> None:
+    async def run(self) -> ChatEnd:
+        """Chat until /quit ("quit") or the end of input ("eof"; "quit" on a terminal, where it is Ctrl-D)."""
         self._setup_history()
         self.write(msg("console_welcome", "en"))
-        loop = asyncio.get_running_loop()
         try:
             while True:
-                line = await loop.run_in_executor(None, self._read_line)
-                if line is None or line.strip().lower() in QUIT:
-                    break
+                line = await self._next_line()
+                if line is None:
+                    return "quit" if self.interactive else "eof"
+                if line.strip().lower() in QUIT:
+                    return "quit"
                 if line.strip():
                     self.write(await self._handle_safely(line))
         finally:
             self._save_history()
+
+    async def _next_line(self) -> str | None:
+        """The next input line, read in a daemon thread: a shutdown never waits for the user to type."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[str | None] = loop.create_future()
+
+        def deliver(line: str | None) -> None:
+            if not future.done():
+                future.set_result(line)
+
+        def read() -> None:
+            try:
+                line = self._read_line()
+            except Exception:  # an unreadable input ends the chat; it must not leave it waiting forever
+                log.warning("console input failed; ending the chat", exc_info=True)
+                line = None
+            with contextlib.suppress(RuntimeError):  # the loop is already closed: nobody is waiting
+                loop.call_soon_threadsafe(deliver, line)
+
+        threading.Thread(target=read, name="console-input", daemon=True).start()
+        return await future
 
     async def _handle_safely(self, line: str) -> str:
         try:
@@ -106,16 +167,18 @@ class ConsoleChat:
         return render_plain(reply)
 
     def _read_line(self) -> str | None:
-        if self._interactive:
+        if self.interactive:
             try:
                 return input(PROMPT)
             except EOFError:
                 return None
+        if self._lines is not None:
+            return self._lines.readline()
         line = self._in.readline()
         return line or None
 
     def _setup_history(self) -> None:
-        if not self._interactive:
+        if not self.interactive:
             return
         with contextlib.suppress(ImportError, OSError):
             import readline

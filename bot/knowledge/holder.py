@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from pathlib import Path
 
@@ -30,14 +31,34 @@ class KnowledgeHolder:
 
     def reload(self) -> bool:
         """Load the files again; return True when the knowledge changed. Errors are logged, not raised."""
+        return self._swap(self._build())
+
+    async def reload_async(self) -> bool:
+        """`reload`, with the loading and indexing (a few hundred ms) off the event loop; the swap stays on it."""
+        return self._swap(await asyncio.to_thread(self._build))
+
+    def _build(self) -> Answerer | None:
+        """A new answerer for the files as they are now; None when they are invalid or unchanged."""
         try:
             kb = load_knowledge(self.root)
         except KnowledgeError as exc:
             for problem in exc.problems:
                 log.error("knowledge reload rejected: %s", problem)
-            return False
+            log.error(
+                "knowledge reload rejected: %d problem(s); keeping version %s", len(exc.problems), self.kb.version
+            )
+            return None
         if kb.version == self.kb.version:
+            return None
+        try:
+            return Answerer(kb)
+        except Exception:  # whatever goes wrong, the bot keeps answering from the last good knowledge
+            log.exception("knowledge reload rejected: could not index version %s", kb.version)
+            return None
+
+    def _swap(self, answerer: Answerer | None) -> bool:
+        if answerer is None or answerer.kb.version == self.kb.version:
             return False
-        self._answerer = Answerer(kb)
-        log.info("knowledge reloaded: version=%s entries=%d", kb.version, len(kb.entries))
+        self._answerer = answerer
+        log.info("knowledge reloaded: version=%s entries=%d", answerer.kb.version, len(answerer.kb.entries))
         return True

@@ -76,7 +76,10 @@ class HealthServer:
 
     async def _metrics_view(self, _request: web.Request) -> web.Response:
         if self._before_metrics is not None:
-            await self._before_metrics()
+            try:
+                await asyncio.wait_for(self._before_metrics(), PROBE_TIMEOUT)
+            except Exception:  # e.g. the database is down: export the counters anyway, gauges keep old values
+                log.warning("could not refresh gauges for /metrics", exc_info=True)
         return web.Response(body=self._metrics.render(), content_type="text/plain", charset="utf-8")
 
     @staticmethod

@@ -5,7 +5,7 @@ from __future__ import annotations
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
 from bot.core.models import Reply, ReplyKind
-from bot.delivery.ports import Post, Sender, SendResult, SendStatus
+from bot.delivery.ports import FeedbackStore, Platform, Post, Sender, SendResult, SendStatus
 
 OUTCOMES = {
     ReplyKind.ANSWER: "answered",
@@ -67,10 +67,30 @@ class MeteredSender:
         self._inner = inner
         self._metrics = metrics
         self.platform = inner.platform
+        for status in SendStatus:  # every series exists from the start, so rate() works from the first scrape
+            metrics.posts.labels(platform=self.platform.value, result=status.value)
+        metrics.rate_limit_waits.labels(platform=self.platform.value)
 
     async def send(self, post: Post) -> SendResult:
-        result = await self._inner.send(post)
+        try:
+            result = await self._inner.send(post)
+        except Exception:  # a sender must classify errors; count the ones that slip through
+            self._metrics.posts.labels(platform=self.platform.value, result="error").inc()
+            raise
         self._metrics.posts.labels(platform=self.platform.value, result=result.status.value).inc()
         if result.status is SendStatus.RATE_LIMITED:
             self._metrics.rate_limit_waits.labels(platform=self.platform.value).inc()
         return result
+
+
+class MeteredFeedback:
+    """Wraps the feedback store and counts every 👍/👎 once it is stored."""
+
+    def __init__(self, inner: FeedbackStore, metrics: Metrics) -> None:
+        self._inner = inner
+        self._metrics = metrics
+
+    async def record_feedback(self, platform: Platform, entry_id: str, helpful: bool) -> None:
+        await self._inner.record_feedback(platform, entry_id, helpful)
+        vote = "helpful" if helpful else "unhelpful"
+        self._metrics.feedback.labels(platform=platform.value, vote=vote).inc()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 from pathlib import Path
 
 from bot.errors import KnowledgeError
@@ -24,16 +25,21 @@ def format_gaps(gaps: list[Gap]) -> str:
     return "\n".join(lines)
 
 
-def format_feedback(counts: list[FeedbackCount], titles: dict[str, str]) -> str:
-    """👍/👎 per entry, most voted first; entries no longer in the knowledge are marked."""
+def format_feedback(counts: list[FeedbackCount], titles: dict[str, str] | None) -> str:
+    """👍/👎 per entry, most voted first; entries no longer in the knowledge are marked.
+
+    `titles` is None when the knowledge could not be loaded: entries are then listed by id only.
+    """
     if not counts:
         return "No feedback recorded."
     lines = [f"{'👍':>4} {'👎':>4}  {'helpful':>7}  entry"]
     for c in counts:
         total = c.helpful + c.unhelpful
         share = f"{100 * c.helpful / total:.0f}%" if total else "-"
-        title = titles.get(c.entry_id, "(no longer in the knowledge)")
-        lines.append(f"{c.helpful:>4} {c.unhelpful:>4}  {share:>7}  {c.entry_id}: {title}")
+        entry = c.entry_id
+        if titles is not None:
+            entry += ": " + titles.get(c.entry_id, "(no longer in the knowledge)")
+        lines.append(f"{c.helpful:>4} {c.unhelpful:>4}  {share:>7}  {entry}")
     return "\n".join(lines)
 
 
@@ -54,11 +60,12 @@ async def _feedback(settings: Settings) -> str:
     return format_feedback(counts, _titles(settings.knowledge_dir))
 
 
-def _titles(root: Path) -> dict[str, str]:
+def _titles(root: Path) -> dict[str, str] | None:
     try:
         return {e.id: e.title.en for e in load_knowledge(root).entries.values()}
-    except KnowledgeError:
-        return {}
+    except KnowledgeError as exc:
+        print(f"warning: knowledge not loaded ({len(exc.problems)} problem(s), see `banbot kb check`)", file=sys.stderr)
+        return None
 
 
 def kb_gaps(settings: Settings, limit: int) -> int:

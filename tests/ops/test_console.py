@@ -1,0 +1,94 @@
+"""The console chat: questions and commands through `banbot chat`, and countdown posts arriving in its output."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from bot.app import App, serve
+from bot.settings import Settings
+from tests.delivery.support import FakeClock
+from tests.ops.conftest import banbot, clean_env
+
+
+def in_order(text: str, *snippets: str) -> None:
+    """Every snippet occurs in `text`, each after the one before."""
+    at = 0
+    for snippet in snippets:
+        found = text.find(snippet, at)
+        assert found >= 0, f"{snippet!r} not found after position {at} in:\n{text}"
+        at = found + len(snippet)
+
+
+def test_chat_answers_questions_and_manages_subscriptions(kb_dir: Path, db_url: str) -> None:
+    lines = [
+        "What is RedNote?",
+        "/countdown",
+        "/subscribe 25:99",
+        "/subscribe 09:00 America/New_Yrok",
+        "/subscribe 09:00 Asia/Shanghai",
+        "/subscriptions",
+        "/unsubscribe",
+        "/subscriptions",
+        "小红书是什么？",
+        "/quit",
+        "What is RedNote?",  # never read: the chat ended
+    ]
+    env = clean_env(BANBOT_KNOWLEDGE_DIR=str(kb_dir), BANBOT_DATABASE_URL=db_url)
+    result = banbot("chat", env=env, stdin="\n".join(lines) + "\n")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    in_order(
+        out,
+        "banbot console chat.",
+        "Shanghai-based lifestyle app",
+        "Sources:",
+        "since the law taking effect (January 19, 2025)",
+        "“25:99” is not a time of day. Expected HH:MM",
+        "Unknown time zone “America/New_Yrok”. Did you mean America/New_York",
+        "Subscribed (#1): a daily countdown to law-effective at 09:00 (Asia/Shanghai)",
+        "#1 countdown to law-effective, daily at 09:00 (Asia/Shanghai)",
+        "Unsubscribed: 1 countdown subscription(s) removed.",
+        "This chat has no countdown subscriptions.",
+        "总部位于上海",
+    )
+    assert out.count("Shanghai-based lifestyle app") == 1  # nothing after /quit
+    assert "banbot stopped" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_chat_ends_at_end_of_input(kb_dir: Path, db_url: str) -> None:
+    env = clean_env(BANBOT_KNOWLEDGE_DIR=str(kb_dir), BANBOT_DATABASE_URL=db_url)
+    result = banbot("chat", env=env, stdin="/countdown")  # no final newline either
+    assert result.returncode == 0, result.stderr
+    assert "since the law taking effect" in result.stdout
+
+
+async def test_countdown_post_arrives_in_the_console(settings: Settings, clock: FakeClock) -> None:
+    out = io.StringIO()
+    app = App(settings, clock=clock, console_only=True, stdin=io.StringIO(""), stdout=out)
+    await app.start()
+    try:
+        assert app.console is not None and app.engine is not None
+        reply = await app.console.handle("/subscribe 09:00 UTC")
+        assert "Subscribed (#1)" in reply
+        await app.engine.run_once()
+        assert "⏳" not in out.getvalue()  # 08:59:30: not due yet
+        clock.advance(60)
+        await app.engine.run_once()
+        posted = out.getvalue()
+        assert posted.count("⏳") == 1
+        assert "until the law taking effect" in posted
+        clock.advance(3600)
+        await app.engine.run_once()
+        assert out.getvalue().count("⏳") == 1  # once a day
+    finally:
+        await app.stop()
+
+
+async def test_serve_ends_with_the_chat(settings: Settings, clock: FakeClock) -> None:
+    out = io.StringIO()
+    app = App(settings, clock=clock, console_only=True, stdin=io.StringIO("What is RedNote?\n/quit\n"), stdout=out)
+    await serve(app)
+    assert "Shanghai-based lifestyle app" in out.getvalue()
+    assert app.engine is not None and not app.engine.running
