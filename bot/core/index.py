@@ -13,7 +13,7 @@ from rapidfuzz import fuzz, process
 from bot.knowledge.loader import KnowledgeBase
 from bot.knowledge.schema import Entry
 
-from .tokens import STOPWORDS, SynonymMap, tokenize
+from .tokens import STOPWORDS, SynonymMap, canonical_token, tokenize
 
 _WORD = re.compile(r"[a-z][a-z0-9]*")
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
@@ -102,7 +102,10 @@ class Index:
         self.idf: dict[str, float] = {t: math.log(1 + (n - df + 0.5) / (df + 0.5)) for t, df in doc_freq.items()}
         self.max_idf = math.log(1 + (n + 0.5) / 0.5)
         self.anchors = frozenset(
-            tok for group in kb.synonyms if group.anchor for tok in tokenize(group.canonical, self.synonyms)
+            tok
+            for group in kb.synonyms
+            if group.anchor
+            for tok in tokenize(canonical_token(group.canonical), self.synonyms)
         )
         self._subjects = [self._principal_anchors(qs) for qs in self._questions]
         self._words = self._known_words(kb)

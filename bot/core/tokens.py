@@ -45,6 +45,11 @@ def stem(word: str) -> str:
     return str(_STEMMER.stemWord(word))
 
 
+def canonical_token(canonical: str) -> str:
+    """The one token a synonym group becomes: 'app_store' -> 'appstore', never the two words 'app' and 'store'."""
+    return canonical.replace("_", "")
+
+
 class SynonymMap:
     """Rewrites every variant of a synonym group to its canonical token before tokenizing."""
 
@@ -52,10 +57,11 @@ class SynonymMap:
         latin: dict[str, str] = {}
         cjk: dict[str, str] = {}
         for group in groups:
+            token = canonical_token(group.canonical)
             for variant in [group.canonical.replace("_", " "), *group.variants]:
                 key = variant.lower()
                 target = cjk if _CJK_RUN.search(key) else latin
-                target.setdefault(key, group.canonical)
+                target.setdefault(key, token)
         self._latin = latin
         self._cjk = cjk
         self._latin_re = self._alternation(latin, r"(?<![a-z0-9])(?:{})(?![a-z0-9])")

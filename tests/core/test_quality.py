@@ -23,9 +23,9 @@ from bot.settings import PROJECT_ROOT
 SCORER = PROJECT_ROOT.parent / "shared" / "eval" / "score.py"
 FLOORS = {
     PROJECT_ROOT.parent / "shared" / "eval" / "dev.jsonl": 0.95,
-    PROJECT_ROOT / "eval" / "fresh-holdout.jsonl": 0.85,
-    PROJECT_ROOT / "eval" / "law-paraphrases.jsonl": 0.82,
-    PROJECT_ROOT / "eval" / "rednote-paraphrases.jsonl": 0.88,
+    PROJECT_ROOT / "eval" / "fresh-holdout.jsonl": 0.93,
+    PROJECT_ROOT / "eval" / "law-paraphrases.jsonl": 0.93,
+    PROJECT_ROOT / "eval" / "rednote-paraphrases.jsonl": 0.92,
 }
 
 Judge = Callable[[dict[str, Any], dict[str, Any] | None], list[str]]
