@@ -241,6 +241,13 @@ async def serve(app: App) -> None:
 def run_app(settings: Settings, *, console_only: bool = False) -> int:
     secrets = [s.get_secret_value() for s in (settings.telegram_token, settings.discord_token) if s is not None]
     setup_logging(settings.log_level, json_lines=settings.log_json, secrets=secrets)
-    with contextlib.suppress(KeyboardInterrupt):
+    try:
         asyncio.run(serve(App(settings, console_only=console_only)))
+    except KeyboardInterrupt:
+        pass
+    except Exception as exc:  # one clear line for the operator (through logging, so secrets are redacted)
+        log.error(
+            "banbot stopped on an error: %s: %s", type(exc).__name__, exc, exc_info=log.isEnabledFor(logging.DEBUG)
+        )
+        return 1
     return 0
