@@ -571,22 +571,23 @@ class Store:
                 await conn.execute(delete(gaps).where(gaps.c.id <= cutoff))
 
     async def top_gaps(self, limit: int, *, since: dt.datetime | None = None) -> list[Gap]:
-        """The most asked unanswered questions, grouped by normalised text."""
-        count = func.count()
+        """The most asked unanswered questions, grouped by normalised text, each in its latest wording."""
+        count = func.count().label("n")
+        groups = select(
+            func.max(gaps.c.id).label("last_id"),
+            count,
+            func.min(gaps.c.confidence).label("conf"),
+            func.max(gaps.c.created_at).label("last"),
+        ).group_by(gaps.c.norm)
+        if since is not None:
+            groups = groups.where(gaps.c.created_at >= since)
+        grouped = groups.subquery()
         query = (
-            select(
-                func.max(gaps.c.text),
-                func.max(gaps.c.lang),
-                count,
-                func.min(gaps.c.confidence),
-                func.max(gaps.c.created_at),
-            )
-            .group_by(gaps.c.norm)
-            .order_by(count.desc(), func.max(gaps.c.created_at).desc())
+            select(gaps.c.text, gaps.c.lang, grouped.c.n, grouped.c.conf, grouped.c.last)
+            .join(grouped, gaps.c.id == grouped.c.last_id)
+            .order_by(grouped.c.n.desc(), grouped.c.last.desc())
             .limit(limit)
         )
-        if since is not None:
-            query = query.where(gaps.c.created_at >= since)
         async with self.engine.connect() as conn:
             rows = (await conn.execute(query)).all()
         out = []
