@@ -22,11 +22,17 @@ STOPWORDS = frozenset(
     would you your yours yourself yourselves tell know please anyone explain wanna gonna gotta hey ok
     okay thing stuff really actually get got going go still also ever even much many yes yeah like say
     said vs versus lol pls plz isnt arent wasnt werent dont doesnt didnt cant couldnt wont wouldnt
-    shouldnt hasnt havent hadnt im ive youre theyre thats whats whos""".split()  # noqa: SIM905 - a word list reads best as text
+    shouldnt hasnt havent hadnt im ive youre theyre thats whats whos idk rn ppl yo anymore tbh imo btw omg
+    kinda sorta ngl bro guys someone somebody everyone everybody anybody literally basically""".split()  # noqa: SIM905 - a word list reads best as text
 )
 """English words that carry no topic. Kept: 'us' (the country), 'ban', numbers, 'days', 'since', 'until'."""
 
 _KEEP_EVEN_IF_STOP = frozenset({"us"})
+
+ZH_COLLOQUIAL = (("啥", "什么"), ("咋", "怎么"), ("为毛", "为什么"), ("木有", "没有"), ("神马", "什么"))
+"""Colloquial spellings read as the standard word before matching."""
+ZH_FILLERS = re.compile("到底|究竟|请问|一下|知道|告诉我|真的假的|是不是|有没有|呢|吧|啊|呀|哈|嘛")
+"""Chinese words that carry no topic; removed so they do not form character pairs with real words."""
 
 ZH_STOPCHARS = frozenset("的了吗呢吧啊么是在和与及或也都就还我你他她它们这那个什怎为请问一有没不到把被让给对从会能要说")
 """Chinese characters too common to match on by themselves (they still count inside two-character pairs)."""
@@ -96,6 +102,8 @@ class SynonymMap:
 
 def tokenize(text: str, synonyms: SynonymMap) -> list[str]:
     """Tokens of `text`: English stems without stopwords, Chinese two-character pairs and single characters."""
+    for colloquial, standard in ZH_COLLOQUIAL:
+        text = text.replace(colloquial, standard)
     text = synonyms.apply(text)
     text = _APOSTROPHE_S.sub("", text)
     text = _WORD_JOINERS.sub("", text)
@@ -105,6 +113,7 @@ def tokenize(text: str, synonyms: SynonymMap) -> list[str]:
         if word in STOPWORDS and word not in _KEEP_EVEN_IF_STOP:
             continue
         tokens.append(stem(word))
+    text = ZH_FILLERS.sub(" ", text)
     for run in _CJK_RUN.findall(text):
         tokens.extend(run[i : i + 2] for i in range(len(run) - 1))
         tokens.extend(ch for ch in run if ch not in ZH_STOPCHARS)
