@@ -50,7 +50,6 @@ MESSAGES: dict[str, dict[Lang, str]] = {
     },
     "sources_label": {"en": "Sources", "zh": "来源"},
     "as_of_label": {"en": "As of {date}", "zh": "截至{date}"},
-    "did_you_mean": {"en": "Did you mean:", "zh": "你是不是想问："},
     "helpful": {"en": "Helpful", "zh": "有帮助"},
     "not_helpful": {"en": "Not helpful", "zh": "没帮助"},
     # --- Discord adapter ---
@@ -76,7 +75,6 @@ MESSAGES: dict[str, dict[Lang, str]] = {
         "en": "I can't read any text in that message.",
         "zh": "我读不到那条消息中的文字。",
     },
-    "discord_answer_continued": {"en": "(continued)", "zh": "（续）"},
     "telegram_subscribed": {
         "en": "Subscribed: a daily countdown to {deadline} at {time} ({tz}). Next posts: {next}.",
         "zh": "已订阅：每天{time}（{tz}）发布{deadline}的倒计时。接下来的发布时间：{next}。",
@@ -94,7 +92,6 @@ MESSAGES: dict[str, dict[Lang, str]] = {
         "en": "That topic is no longer available. Please ask your question again.",
         "zh": "这个话题已不可用，请重新提问。",
     },
-    "telegram_inline_hint": {"en": "Type a question about the TikTok ban", "zh": "输入关于TikTok禁令的问题"},
 }
 
 
