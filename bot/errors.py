@@ -2,8 +2,9 @@
 
 BanbotError
 ├── KnowledgeError        the knowledge files are missing or invalid (carries every problem)
-├── SubscriptionError     a subscription request was refused; the message is safe to show users
-└── DeliveryError         a send failed in a way the outbox classifies (see bot.delivery.ports)
+└── SubscriptionError     a subscription request was refused; the message is safe to show users
+
+Send failures are not exceptions: senders classify them as a SendResult (see bot.delivery.ports).
 """
 
 from __future__ import annotations
@@ -37,7 +38,3 @@ class KnowledgeError(BanbotError):
 
 class SubscriptionError(BanbotError):
     """A subscription request was refused. `message` is a user-facing explanation."""
-
-
-class DeliveryError(BanbotError):
-    """A send failed; raised by senders with a classified outcome."""

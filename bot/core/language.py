@@ -7,7 +7,6 @@ import re
 from bot.core.models import Lang
 
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
-_LATIN = re.compile(r"[A-Za-z]")
 _LATIN_WORD = re.compile(r"[A-Za-z]+")
 
 
@@ -22,11 +21,3 @@ def detect_language(text: str) -> Lang:
         return "en"
     latin_words = len(_LATIN_WORD.findall(text))
     return "zh" if cjk / 2 > latin_words else "en"
-
-
-def has_cjk(text: str) -> bool:
-    return bool(_CJK.search(text))
-
-
-def has_latin(text: str) -> bool:
-    return bool(_LATIN.search(text))

@@ -58,13 +58,3 @@ def render_subscribed(view: SubscriptionView, lang: Lang) -> str:
         + (f" First post: {first}." if first else "")
         + f" To stop: /unsubscribe {view.id}."
     )
-
-
-def render_changed(action: str, count: int, lang: Lang) -> str:
-    """'Removed 2 subscriptions.' for unsubscribe / pause / resume (action: removed|paused|resumed)."""
-    if lang == "zh":
-        verb = {"removed": "已取消", "paused": "已暂停", "resumed": "已恢复"}.get(action, action)
-        return f"{verb} {count} 个订阅。" if count else "没有可操作的订阅。"
-    if not count:
-        return "No matching subscriptions."
-    return f"{action.capitalize()} {count} subscription{'s' if count != 1 else ''}."

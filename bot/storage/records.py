@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from bot.core.models import Lang
-from bot.delivery.ports import ChatRef, Platform
+from bot.delivery.ports import ChatRef
 
 
 class DeliveryState(StrEnum):
@@ -104,7 +104,3 @@ class Gap:
     count: int
     min_confidence: float
     last_seen: dt.datetime
-
-
-def platform_of(value: str) -> Platform:
-    return Platform(value)

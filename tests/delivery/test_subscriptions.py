@@ -8,7 +8,7 @@ import pytest
 
 from bot.delivery.ports import ChatRef, FeedbackStore, Platform, Subscriptions
 from bot.delivery.subscriptions import SubscriptionService, normalize_gap, scrub_gap_text
-from bot.delivery.texts import render_changed, render_subscribed, render_subscriptions
+from bot.delivery.texts import render_subscribed, render_subscriptions
 from bot.errors import SubscriptionError
 from bot.knowledge.loader import KnowledgeBase
 from bot.storage import Store
@@ -101,7 +101,6 @@ async def test_pause_resume_unsubscribe(service: SubscriptionService, store: Sto
     assert await service.unsubscribe(CHAT, lang="en", subscription_id=b.id) == 1
     assert await service.unsubscribe(CHAT, lang="en") == 1
     assert await service.list(CHAT) == []
-    assert render_changed("removed", 2, "en") == "Removed 2 subscriptions."
 
 
 async def test_chat_gone_and_migrated(service: SubscriptionService) -> None:

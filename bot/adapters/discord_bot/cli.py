@@ -1,6 +1,6 @@
 """`banbot discord sync [--guild ID]` and `banbot discord invite-url`.
 
-Wire with `add_discord_cli(subparsers)` and call `run_discord_cli(args, settings)` for the `discord` command.
+`bot.__main__` parses `banbot discord ...` (without importing discord.py) and calls `run_discord_cli(args, settings)`.
 """
 
 from __future__ import annotations
@@ -61,17 +61,6 @@ async def sync_commands(settings: Settings, guild_id: int | None = None) -> int:
         await client.close()
     log.info("discord commands synced: count=%d guild=%s", len(synced), guild_id)
     return len(synced)
-
-
-def add_discord_cli(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> argparse.ArgumentParser:
-    """Add `discord sync [--guild ID]` and `discord invite-url [--application-id ID]`."""
-    parser = subparsers.add_parser("discord", help="Discord commands: sync, invite-url")
-    sub = parser.add_subparsers(dest="discord_command", required=True)
-    sync = sub.add_parser("sync", help="upload the slash commands (globally, or to one guild right away)")
-    sync.add_argument("--guild", type=int, default=None, help="guild id for an instant test sync")
-    invite = sub.add_parser("invite-url", help="print the link that adds the bot to a server")
-    invite.add_argument("--application-id", type=int, default=None)
-    return parser
 
 
 def run_discord_cli(args: argparse.Namespace, settings: Settings) -> int:

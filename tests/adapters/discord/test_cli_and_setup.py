@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import discord
 
+from bot.__main__ import _parser
 from bot.adapters.discord_bot import DiscordAdapter
-from bot.adapters.discord_bot.cli import add_discord_cli, invite_url, required_permissions, sync_commands
+from bot.adapters.discord_bot.cli import invite_url, required_permissions, sync_commands
 from bot.adapters.discord_bot.client import ShardedBanbotClient, application_id_from_token, commands_hash_path
 from bot.adapters.discord_bot.commands import build_tree, command_hash
 from bot.adapters.discord_bot.handlers import timezone_choices
@@ -30,9 +30,7 @@ def test_invite_url_has_exact_scopes_and_permissions() -> None:
 
 
 def test_cli_parser_and_token_application_id() -> None:
-    parser = argparse.ArgumentParser()
-    add_discord_cli(parser.add_subparsers(dest="command"))
-    args = parser.parse_args(["discord", "sync", "--guild", "42"])
+    args = _parser().parse_args(["discord", "sync", "--guild", "42"])
     assert (args.discord_command, args.guild) == ("sync", 42)
     assert application_id_from_token("MTIzNDU2.x.y") == 123456
 
