@@ -249,9 +249,14 @@ class DiscordHandlers:
     # --- simple commands -------------------------------------------------------------------------
 
     async def countdown(self, interaction: discord.Interaction, timezone: str | None) -> None:
+        """Counts in the given zone, else in the zone of the channel's countdown subscription, else UTC."""
         lang = lang_of_locale(interaction.locale)
+        name = (timezone or "").strip()
+        if not name and interaction.channel_id is not None:
+            views = await self.ctx.subscriptions.list(chat_of(interaction))
+            name = views[0].timezone if views else ""
         try:
-            tz = ZoneInfo(timezone.strip()) if timezone and timezone.strip() else ZoneInfo("UTC")
+            tz = ZoneInfo(name or "UTC")
         except (ZoneInfoNotFoundError, ValueError):
             tz = ZoneInfo("UTC")
         answerer = self.ctx.knowledge.answerer

@@ -8,6 +8,7 @@ import discord
 
 from bot.adapters.discord_bot import DiscordAdapter
 from bot.context import BotContext
+from bot.delivery.ports import ChatRef, Platform
 from tests.adapters.discord.conftest import make_settings, start_adapter
 from tests.fakes.discord_api import ALL_TEXT_PERMS, CHANNEL_ID, FakeDiscord
 from tests.fakes.ports import MemorySubscriptions
@@ -263,3 +264,20 @@ async def test_per_user_rate_limit(fake: FakeDiscord, tmp_path: Path, ctx: BotCo
         assert int(refused.body["data"]["flags"]) & EPHEMERAL
     finally:
         await adapter.stop()
+
+
+async def test_countdown_counts_in_the_channels_subscription_zone(
+    adapter: DiscordAdapter, fake: FakeDiscord, store: MemorySubscriptions
+) -> None:
+    # 2025-01-10 12:00 UTC is already January 11 in Kiritimati (UTC+14): one day fewer to go.
+    await store.subscribe(
+        ChatRef(Platform.DISCORD, str(CHANNEL_ID)), created_by="admin", lang="en", tz_text="Pacific/Kiritimati"
+    )
+    await fake.dispatch("INTERACTION_CREATE", fake.slash("countdown", {}, app_permissions=ALL_TEXT_PERMS))
+    (callback,) = await fake.wait_kind("callback")
+    assert "8 days until" in _embed_text(callback.body["data"])
+    await fake.dispatch(
+        "INTERACTION_CREATE", fake.slash("countdown", {"timezone": "UTC"}, app_permissions=ALL_TEXT_PERMS)
+    )
+    (_, explicit) = await fake.wait_kind("callback", 2)
+    assert "9 days until" in _embed_text(explicit.body["data"])
