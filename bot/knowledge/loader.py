@@ -151,8 +151,21 @@ def load_knowledge(root: Path) -> KnowledgeBase:
 def _cross_check(
     entries: dict[str, Entry], entry_file: dict[str, str], sources: dict[str, Source], deadlines: dict[str, Deadline]
 ) -> list[Problem]:
-    """Every id an entry or deadline refers to must exist."""
+    """Every id an entry or deadline refers to must exist, and no question may belong to two entries."""
     problems: list[Problem] = []
+    owner: dict[str, str] = {}
+    for entry in entries.values():
+        for question in (*entry.questions.en, *entry.questions.zh):
+            key = question.casefold().strip(" ?？!！.。")
+            first = owner.setdefault(key, entry.id)
+            if first != entry.id:
+                problems.append(
+                    Problem(
+                        entry_file[entry.id],
+                        f"entries(id={entry.id}).questions",
+                        f"{question!r} is also a question of entry {first}: the matcher cannot tell them apart",
+                    )
+                )
     for entry in entries.values():
         rel = entry_file[entry.id]
         where = f"entries(id={entry.id})"

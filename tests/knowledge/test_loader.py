@@ -89,3 +89,16 @@ def test_version_changes_with_content(tmp_path: Path) -> None:
     first = load_knowledge(tmp_path).version
     write_kb(tmp_path, SAMPLE_ENTRIES[:2])
     assert load_knowledge(tmp_path).version != first
+
+
+def test_a_question_may_belong_to_one_entry_only(tmp_path: Path) -> None:
+    entries = [
+        entry("first-one", ["Who owns TikTok now?"], ["问题一"], "a", "答案"),
+        entry("second-one", ["who owns tiktok now"], ["问题二"], "b", "答案"),
+    ]
+    write_kb(tmp_path, entries)
+    with pytest.raises(KnowledgeError) as err:
+        load_knowledge(tmp_path)
+    (problem,) = err.value.problems
+    assert problem.field == "entries(id=second-one).questions"
+    assert "also a question of entry first-one" in problem.message
