@@ -26,6 +26,9 @@ ANSWER_COVERAGE = 0.3
 SUGGEST_COVERAGE = 0.15
 """Below this the question is treated as off-topic; between the two the bot asks "did you mean"."""
 MIN_SCORE = 1.0
+UNANCHORED_COVERAGE = 0.8
+"""A question naming no anchor term ("when did the deal close?") is answered only when one entry covers this
+much of it: in this bot "the deal" is the TikTok deal, but generic words must not reach an answer."""
 SCORE_SATURATION = 8.0
 MAX_SUGGESTIONS = 3
 AUTOCOMPLETE_CUTOFF = 80.0
@@ -55,7 +58,7 @@ class Answerer:
             return self._unknown(lang, [])
         top = hits[0]
         confidence = round(top.coverage * min(1.0, top.score / SCORE_SATURATION), 3)
-        if not found.on_topic:
+        if not found.on_topic and top.coverage < UNANCHORED_COVERAGE:
             return self._unknown(lang, hits)
         if not top.names_anchor:  # about something else the question names (Oracle's founder, not RedNote's)
             return self._did_you_mean(lang, hits, confidence)

@@ -31,7 +31,7 @@ _KEEP_EVEN_IF_STOP = frozenset({"us"})
 
 ZH_COLLOQUIAL = (("啥", "什么"), ("咋", "怎么"), ("为毛", "为什么"), ("木有", "没有"), ("神马", "什么"))
 """Colloquial spellings read as the standard word before matching."""
-ZH_FILLERS = re.compile("到底|究竟|请问|一下|知道|告诉我|真的假的|是不是|有没有|呢|吧|啊|呀|哈|嘛")
+ZH_FILLERS = re.compile("到底|究竟|请问|一下|知道|告诉我|真的假的|是不是|有没有|这个|那个|呢|吧|啊|呀|哈|嘛")
 """Chinese words that carry no topic; removed so they do not form character pairs with real words."""
 
 ZH_STOPCHARS = frozenset("的了吗呢吧啊么是在和与及或也都就还我你他她它们这那个什怎为请问一有没不到把被让给对从会能要说")
