@@ -13,46 +13,28 @@ import yaml
 from bot.delivery.ports import Platform, Post, SendResult
 from bot.knowledge.loader import KnowledgeBase, load_knowledge
 from bot.settings import Settings
+from tests.core import conftest as core_kb
 
 
 def utc(*args: int) -> dt.datetime:
     return dt.datetime(*args, tzinfo=dt.UTC)
 
 
+JV_CLOSE = {
+    "id": "jv-close",
+    "title": {"en": "the joint venture closing", "zh": "合资公司交割"},
+    "at": "2026-01-22T00:00:00-05:00",
+    "status": {"en": "It closed.", "zh": "已完成。"},
+    "sources": ["src-a"],
+}
+
+
 def write_kb(root: Path) -> KnowledgeBase:
-    (root / "entries").mkdir(parents=True, exist_ok=True)
-    (root / "sources").mkdir(parents=True, exist_ok=True)
-    source = {"id": "src-a", "title": "A", "publisher": "Pub", "url": "https://a.example/x", "date": "2024-04-24"}
-    (root / "sources" / "s.yaml").write_text(yaml.safe_dump({"sources": [source]}))
-    entry = {
-        "id": "ban-countdown",
-        "topic": "general",
-        "title": {"en": "Countdown", "zh": "倒计时"},
-        "questions": {"en": ["How many days until the ban?"], "zh": ["离禁令还有几天？"]},
-        "answer": {"en": "See the countdown.", "zh": "请看倒计时。"},
-        "sources": ["src-a"],
-        "as_of": "2025-01-17",
-    }
-    (root / "entries" / "e.yaml").write_text(yaml.safe_dump({"entries": [entry]}, allow_unicode=True))
-    deadlines = [
-        {
-            "id": "law-effective",
-            "title": {"en": "the law taking effect", "zh": "法律生效"},
-            "at": "2025-01-19T00:00:00-05:00",
-            "status": {"en": "It took effect but was not enforced.", "zh": "已生效但未执行。"},
-            "sources": ["src-a"],
-        },
-        {
-            "id": "jv-close",
-            "title": {"en": "the joint venture closing", "zh": "合资公司交割"},
-            "at": "2026-01-22T00:00:00-05:00",
-            "status": {"en": "It closed.", "zh": "已完成。"},
-            "sources": ["src-a"],
-        },
-    ]
-    (root / "deadlines.yaml").write_text(
-        yaml.safe_dump({"primary": "law-effective", "deadlines": deadlines}, allow_unicode=True)
-    )
+    """The core tests' small knowledge base plus a second deadline to subscribe to."""
+    core_kb.write_kb(root, core_kb.SAMPLE_ENTRIES)
+    data = yaml.safe_load((root / "deadlines.yaml").read_text(encoding="utf-8"))
+    data["deadlines"].append(JV_CLOSE)
+    (root / "deadlines.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     return load_knowledge(root)
 
 
