@@ -28,7 +28,8 @@ SUGGEST_COVERAGE = 0.15
 MIN_SCORE = 1.0
 UNANCHORED_COVERAGE = 0.8
 """A question naming no anchor term ("when did the deal close?") is answered only when one entry covers this
-much of it: in this bot "the deal" is the TikTok deal, but generic words must not reach an answer."""
+much of it, and it has at least two words the knowledge knows: in this bot "the deal" is the TikTok deal, but
+one generic word ("day") must not reach an answer."""
 SCORE_SATURATION = 8.0
 MAX_SUGGESTIONS = 3
 AUTOCOMPLETE_CUTOFF = 80.0
@@ -50,15 +51,18 @@ class Answerer:
         """Answer `question` as of `now`; in `lang`, or the question's own language when not given."""
         text = clean_question(question)
         lang = lang or detect_language(text)
-        if not text or GREETING.fullmatch(text.lower().strip(" !?.。！？")):
+        lowered = text.lower().strip(" !?.。！？")
+        if not text or GREETING.fullmatch(lowered):
             return self.help(lang)
         found = self.index.search(text, limit=6)
+        if not found.on_topic and GREETING.match(lowered):  # small talk: "hey, how's your day going"
+            return self.help(lang)
         hits = found.hits
         if not hits:
             return self._unknown(lang, [])
         top = hits[0]
         confidence = round(top.coverage * min(1.0, top.score / SCORE_SATURATION), 3)
-        if not found.on_topic and top.coverage < UNANCHORED_COVERAGE:
+        if not found.on_topic and (top.coverage < UNANCHORED_COVERAGE or found.known_terms < 2):
             return self._unknown(lang, hits)
         if not top.names_anchor:  # about something else the question names (Oracle's founder, not RedNote's)
             return self._did_you_mean(lang, hits, confidence)

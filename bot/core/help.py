@@ -8,7 +8,8 @@ from bot.core.models import Lang
 
 GREETING = re.compile(
     r"(hi|hello|hey|hiya|yo|howdy|good (morning|afternoon|evening)|help|start|menu|commands|"
-    r"what can you do|who are you|你好|您好|嗨|哈喽|帮助|帮忙|开始|菜单|你能做什么|你是谁)( there| bot| banbot)?"
+    r"what can you do|who are you|你好|您好|嗨|哈喽|帮助|帮忙|开始|菜单|你能做什么|你是谁)"
+    r"( there| bot| banbot)?(?![a-z0-9])"
 )
 
 _HELP = {

@@ -60,7 +60,9 @@ class Hit:
 class Search:
     hits: list[Hit]
     on_topic: bool
-    """The question mentions at least one anchor term: only such questions are answered."""
+    """The question mentions at least one anchor term (see `Answerer.answer` for the one exception)."""
+    known_terms: int = 0
+    """How many of the question's words the knowledge uses."""
 
 
 @dataclass(slots=True)
@@ -175,8 +177,9 @@ class Index:
         terms = self.query_terms(question)
         total_info = sum(self._info(t) for t, _ in terms)
         on_topic = not self.anchors or any(weight > 0 and tok in self.anchors for tok, weight in terms)
+        known = sum(1 for _, weight in terms if weight > 0)
         if not terms:
-            return Search([], on_topic)
+            return Search([], on_topic, known)
         scores: dict[int, float] = defaultdict(float)
         matched_info: dict[int, float] = defaultdict(float)
         for tok, weight in terms:
@@ -209,7 +212,7 @@ class Index:
             )
             for i in ranked[:limit]
         ]
-        return Search(hits, on_topic)
+        return Search(hits, on_topic, known)
 
     def _best_question(self, i: int, query: frozenset[str]) -> str:
         best, best_overlap = self._questions[i][0][0], -1.0

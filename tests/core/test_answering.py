@@ -147,3 +147,18 @@ def test_an_entry_covering_the_whole_question_outranks_one_rare_word(answerer: A
 def test_autocomplete_matches_half_typed_words(answerer: Answerer) -> None:
     assert [s.entry_id for s in answerer.autocomplete("supr", "en")][:1] == ["court-ruling"]
     assert answerer.autocomplete("小红", "zh")[0].question.startswith("小红书")
+
+
+@pytest.mark.parametrize("small_talk", ["hey, how's your day going", "hello there, what's up", "你好呀，最近怎么样"])
+def test_small_talk_gets_help_not_an_answer(answerer: Answerer, small_talk: str) -> None:
+    assert answerer.answer(small_talk, NOW).kind is ReplyKind.HELP
+
+
+def test_a_greeting_before_a_real_question_is_answered(answerer: Answerer) -> None:
+    assert answerer.answer("hi! what is rednote", NOW).entry_id == "rednote-what"
+
+
+def test_one_generic_word_does_not_reach_an_answer(tmp_path: Path) -> None:
+    write_kb(tmp_path, SAMPLE_ENTRIES)
+    reply = Answerer(load_knowledge(tmp_path)).answer("what a day", NOW)
+    assert not reply.answered

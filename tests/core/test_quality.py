@@ -22,7 +22,8 @@ from bot.settings import PROJECT_ROOT
 FLOORS = {
     PROJECT_ROOT.parent / "shared" / "eval" / "dev.jsonl": 0.95,
     PROJECT_ROOT / "eval" / "fresh-holdout.jsonl": 0.93,
-    PROJECT_ROOT / "eval" / "fresh-holdout-2.jsonl": 0.78,
+    PROJECT_ROOT / "eval" / "fresh-holdout-2.jsonl": 0.85,
+    PROJECT_ROOT / "eval" / "fresh-holdout-3.jsonl": 0.82,
     PROJECT_ROOT / "eval" / "law-paraphrases.jsonl": 0.93,
     PROJECT_ROOT / "eval" / "rednote-paraphrases.jsonl": 0.92,
 }
