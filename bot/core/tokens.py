@@ -40,6 +40,7 @@ ZH_STOPCHARS = frozenset("的了吗呢吧啊么是在和与及或也都就还我
 _LATIN_TOKEN = re.compile(r"[a-z0-9]+(?:[.,][0-9]+)?")
 _CJK_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
 _APOSTROPHE_S = re.compile(r"['’]s\b")
+_SPACING = re.compile(r"[\s\-]+")
 _WORD_JOINERS = re.compile(r"(?<=[a-z0-9])['’](?=[a-z])")
 
 
@@ -68,8 +69,10 @@ class SynonymMap:
                 key = variant.lower()
                 target = cjk if _CJK_RUN.search(key) else latin
                 target.setdefault(key, token)
-        self._latin = latin
         self._cjk = cjk
+        self._latin_by_shape: dict[str, str] = {}
+        for key, token in latin.items():
+            self._latin_by_shape.setdefault(_shape(key), token)
         self._latin_re = self._alternation(latin, r"(?<![a-z0-9])(?:{})(?![a-z0-9])")
         self._cjk_re = self._alternation(cjk, "(?:{})")
 
@@ -87,17 +90,13 @@ class SynonymMap:
         if self._cjk_re is not None:
             text = self._cjk_re.sub(lambda m: f" {self._cjk[m.group(0)]} ", text)
         if self._latin_re is not None:
-            text = self._latin_re.sub(lambda m: self._latin.get(self._squash(m.group(0)), m.group(0)), text)
+            text = self._latin_re.sub(lambda m: f" {self._latin_by_shape.get(_shape(m[0]), m[0])} ", text)
         return text
 
-    def _squash(self, matched: str) -> str:
-        if matched in self._latin:
-            return matched
-        collapsed = re.sub(r"[\s\-]+", " ", matched)
-        for key in (collapsed, collapsed.replace(" ", ""), collapsed.replace(" ", "-")):
-            if key in self._latin:
-                return key
-        return next((k for k in self._latin if re.sub(r"[\s\-]", "", k) == re.sub(r"[\s\-]", "", matched)), matched)
+
+def _shape(phrase: str) -> str:
+    """A phrase without its spaces and hyphens: 'tik-tok', 'tik tok' and 'tiktok' are one variant."""
+    return _SPACING.sub("", phrase)
 
 
 def tokenize(text: str, synonyms: SynonymMap) -> list[str]:
