@@ -88,10 +88,14 @@ def load_knowledge(root: Path) -> KnowledgeBase:
 
     sources: dict[str, Source] = {}
     source_file: dict[str, str] = {}
+    url_owner: dict[str, str] = {}
     for path in sorted((root / "sources").glob("*.yaml")):
         parsed = _read(path, root, SourcesFile, problems, digest)
         for src in parsed.sources if parsed else []:
             rel = path.relative_to(root).as_posix()
+            first = url_owner.setdefault(str(src.url), src.id)
+            if first != src.id:
+                problems.append(Problem(rel, f"sources(id={src.id}).url", f"same URL as source {first}: cite that id"))
             if src.id in sources:
                 problems.append(Problem(rel, f"sources(id={src.id})", f"duplicate id, first in {source_file[src.id]}"))
             sources[src.id] = src

@@ -102,3 +102,14 @@ def test_a_question_may_belong_to_one_entry_only(tmp_path: Path) -> None:
     (problem,) = err.value.problems
     assert problem.field == "entries(id=second-one).questions"
     assert "also a question of entry first-one" in problem.message
+
+
+def test_a_url_is_listed_once(tmp_path: Path) -> None:
+    write_kb(tmp_path, SAMPLE_ENTRIES)
+    extra = {"sources": [{"id": "src-b", "title": "B", "publisher": "Pub B", "url": "https://a.example/x"}]}
+    (tmp_path / "sources" / "t.yaml").write_text(yaml.safe_dump(extra))
+    with pytest.raises(KnowledgeError) as err:
+        load_knowledge(tmp_path)
+    (problem,) = err.value.problems
+    assert (problem.file, problem.field) == ("sources/t.yaml", "sources(id=src-b).url")
+    assert "same URL as source src-a" in problem.message
