@@ -149,18 +149,19 @@ class ConsoleChat:
         from bot.delivery.texts import render_subscribed, render_subscriptions
 
         subs = self._ctx.subscriptions
+        titles = {d.id: (d.title.zh if lang == "zh" else d.title.en) for d in self._ctx.knowledge.kb.deadlines.values()}
         if command == "/subscribe":
             time_text = args[0] if args else None
             tz_text = " ".join(args[1:]) or None
             view = await subs.subscribe(
                 CONSOLE_CHAT, created_by="console", lang=lang, time_text=time_text, tz_text=tz_text
             )
-            return render_subscribed(view, lang)
+            return render_subscribed(view, lang, titles)
         if command == "/unsubscribe":
             count = await subs.unsubscribe(CONSOLE_CHAT, lang=lang)
             return msg("unsubscribed", lang, count=count) if count else msg("nothing_to_unsubscribe", lang)
         views = await subs.list(CONSOLE_CHAT)
-        return render_subscriptions(views, lang) if views else msg("no_subscriptions", lang)
+        return render_subscriptions(views, lang, titles) if views else msg("no_subscriptions", lang)
 
     @staticmethod
     def _render(reply: Reply) -> str:
