@@ -47,7 +47,7 @@ def test_chat_answers_questions_and_manages_subscriptions(kb_dir: Path, db_url: 
         "“25:99” is not a time of day. Expected HH:MM",
         "Unknown time zone “America/New_Yrok”. Did you mean America/New_York",
         "Subscribed (#1): a daily countdown to the law taking effect at 09:00 (Asia/Shanghai)",
-        "#1 countdown to law-effective, daily at 09:00 (Asia/Shanghai)",
+        "#1 countdown to the law taking effect, daily at 09:00 (Asia/Shanghai)",
         "Unsubscribed: 1 countdown subscription(s) removed.",
         "This chat has no countdown subscriptions.",
         "总部位于上海",
