@@ -247,14 +247,23 @@ class TelegramHandlers:
         member = await context.bot.get_chat_member(chat.id, user.id)
         return member.status in (ChatMemberStatus.OWNER, ChatMemberStatus.ADMINISTRATOR)
 
-    async def on_subscribe(self, update: Update, context: Ctx) -> None:
-        message, chat, user = update.effective_message, update.effective_chat, update.effective_user
+    async def _managing(self, update: Update, context: Ctx) -> tuple[Message, Chat, Lang] | None:
+        """The message, chat and language of a subscription command, or None after telling a non-admin why."""
+        message, chat = update.effective_message, update.effective_chat
         if message is None or chat is None or not await self._allowed(update):
-            return
+            return None
         lang = user_lang(update)
         if not await self._may_manage(update, context):
             await self._say(message, msg("admins_only", lang))
+            return None
+        return message, chat, lang
+
+    async def on_subscribe(self, update: Update, context: Ctx) -> None:
+        managing = await self._managing(update, context)
+        if managing is None:
             return
+        message, chat, lang = managing
+        user = update.effective_user
         args = list(context.args or [])
         time_text = args.pop(0) if args and any(c.isdigit() for c in args[0]) else None
         tz_text = " ".join(args) or None
@@ -280,13 +289,10 @@ class TelegramHandlers:
         )
 
     async def on_unsubscribe(self, update: Update, context: Ctx) -> None:
-        message, chat = update.effective_message, update.effective_chat
-        if message is None or chat is None or not await self._allowed(update):
+        managing = await self._managing(update, context)
+        if managing is None:
             return
-        lang = user_lang(update)
-        if not await self._may_manage(update, context):
-            await self._say(message, msg("admins_only", lang))
-            return
+        message, chat, lang = managing
         args = context.args or []
         sub_id = int(args[0].lstrip("#")) if args and args[0].lstrip("#").isdigit() else None
         try:
