@@ -16,7 +16,7 @@ from typing import Literal, TextIO
 from bot.context import BotContext
 from bot.core.language import detect_language
 from bot.core.messages import msg
-from bot.core.models import Lang, Reply
+from bot.core.models import Lang
 from bot.core.render_text import render_plain
 from bot.delivery.ports import ChatRef, Platform
 from bot.errors import SubscriptionError
@@ -141,7 +141,7 @@ class ConsoleChat:
             if command in ("/subscribe", "/unsubscribe", "/subscriptions"):
                 return await self._subscriptions(command, rest.split(), lang)
             question = rest if command == "/ask" else text
-            return self._render(self._ctx.ask(question, platform=Platform.CONSOLE))
+            return render_plain(self._ctx.ask(question, platform=Platform.CONSOLE))
         except SubscriptionError as exc:
             return str(exc)
 
@@ -162,10 +162,6 @@ class ConsoleChat:
             return msg("unsubscribed", lang, count=count) if count else msg("nothing_to_unsubscribe", lang)
         views = await subs.list(CONSOLE_CHAT)
         return render_subscriptions(views, lang, titles) if views else msg("no_subscriptions", lang)
-
-    @staticmethod
-    def _render(reply: Reply) -> str:
-        return render_plain(reply)
 
     def _read_line(self) -> str | None:
         if self.interactive:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections import Counter
 from zoneinfo import ZoneInfo
 
@@ -219,7 +218,6 @@ class Answerer:
     @staticmethod
     def _question_in(hit: Hit, lang: Lang) -> str:
         """The alternate question that matched best, if it is in `lang`; else the entry's first in `lang`."""
-        in_zh = bool(re.search(r"[\u4e00-\u9fff]", hit.best_question))
-        if in_zh == (lang == "zh"):
+        if detect_language(hit.best_question) == lang:
             return hit.best_question
         return Answerer._first_question(hit.entry, lang)
