@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Annotated
+from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, HttpUrl, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, HttpUrl, field_validator, model_validator
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9-]{1,62}$"
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -47,6 +47,27 @@ class Localized(Strict):
             raise ValueError("Chinese text must contain Chinese characters")
         return value
 
+    def get(self, lang: str) -> str:
+        """The text in `lang` ("zh" for Chinese, English otherwise)."""
+        return self.zh if lang == "zh" else self.en
+
+
+SHORT_ANSWER_MAX = 320
+"""The direct first sentence(s) of an answer: short enough to read at a glance in a chat."""
+
+
+class ShortAnswer(Localized):
+    """One or two sentences that answer the entry's questions without a leading Yes/No."""
+
+    @field_validator("en", "zh")
+    @classmethod
+    def _short(cls, value: str) -> str:
+        if len(value) > SHORT_ANSWER_MAX:
+            raise ValueError(f"at most {SHORT_ANSWER_MAX} characters (has {len(value)})")
+        if re.match(r"(?i)^(yes|no)\b|^(是的|不是|没有|不会|会的|对|不)[。，,.!！]", value):
+            raise ValueError("must not open with Yes/No: the engine adds it when the question's polarity fits")
+        return value
+
 
 class LocalizedList(Strict):
     """Lists of phrases in English and Simplified Chinese (each may be empty for keywords)."""
@@ -55,12 +76,37 @@ class LocalizedList(Strict):
     zh: list[Text] = Field(default_factory=list)
 
 
+Tier = Literal["primary", "major", "other", "mirror"]
+"""How far a source can be trusted, best first: a primary document (Federal Register, court opinion, bill,
+company terms or newsroom), a major outlet's own page, any other page, a copy of another outlet's story."""
+
+TIER_RANK: dict[str, int] = {"primary": 0, "major": 1, "other": 2, "mirror": 3}
+
+
 class Source(Strict):
     id: Id
     title: Text
+    """The article's headline, without the publisher's name."""
     publisher: Text
+    """The original publisher (Reuters, not the site that copied Reuters' story)."""
     url: HttpUrl
     date: dt.date | None = None
+    tier: Tier = "other"
+    via: Text | None = None
+    """For a mirror: the site the URL points at (shown as "Reuters (via example.com)")."""
+
+    @model_validator(mode="after")
+    def _mirror_names_host(self) -> Source:
+        if self.tier == "mirror" and not self.via:
+            raise ValueError("a mirror names the site it is on in `via`")
+        if self.tier != "mirror" and self.via:
+            raise ValueError("`via` is only for tier: mirror")
+        return self
+
+    @property
+    def label(self) -> str:
+        """The publisher as shown to users, naming the mirror once when the page is a copy."""
+        return f"{self.publisher} (via {self.via})" if self.via else self.publisher
 
 
 class Entry(Strict):
@@ -71,9 +117,17 @@ class Entry(Strict):
     title: Localized
     questions: LocalizedList
     keywords: LocalizedList = Field(default_factory=LocalizedList)
+    short: ShortAnswer | None = None
+    """The direct answer shown first; the full `answer` is one tap away."""
+    polarity: Literal["yes", "no"] | None = None
+    """For an entry that answers a yes/no question: the answer to its first question. "Yes."/"No." is added
+    only when a question is phrased as yes/no the same way round."""
     answer: Localized
     sources: list[Id] = Field(min_length=1)
     as_of: dt.date
+    """The date the facts in the answer refer to (the newest fact)."""
+    checked: dt.date | None = None
+    """When a curator last verified the entry against its sources."""
     review_by: dt.date | None = None
     related: list[Id] = Field(default_factory=list, max_length=6)
     countdown: Id | None = None
@@ -96,6 +150,8 @@ class Deadline(Strict):
     status: Localized
     """What became of this deadline (shown once it has passed)."""
     sources: list[Id] = Field(min_length=1)
+    checked: dt.date | None = None
+    """When a curator last verified the status."""
 
     @field_validator("at")
     @classmethod
