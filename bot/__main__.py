@@ -35,6 +35,10 @@ def _parser() -> argparse.ArgumentParser:
     gaps = kb_sub.add_parser("gaps", help="most frequent questions the bot could not answer")
     gaps.add_argument("--limit", type=int, default=20)
     kb_sub.add_parser("feedback", help="helpful / not helpful votes per entry")
+    test = kb_sub.add_parser("test", help="score question sets (JSON lines): per category, with confusions")
+    test.add_argument("files", nargs="+", type=Path, help="question sets in the eval/*.jsonl format")
+    test.add_argument("--min", type=float, help="exit 1 when a set scores below this share (0..1), e.g. 0.9")
+    test.add_argument("--quiet", action="store_true", help="print the per-category table only, no confusions")
 
     bench = sub.add_parser("bench", help="benchmarks: answer latency (default) or delivery")
     bench.add_argument("what", nargs="?", choices=["answers", "delivery"], default="answers")
@@ -52,10 +56,10 @@ def _parser() -> argparse.ArgumentParser:
 
 def _cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     from bot.cli_ask import ask_jsonl, ask_text, parse_now
-    from bot.core.answering import Answerer
+    from bot.engine import AnswererFactory
     from bot.knowledge.loader import load_knowledge
 
-    answerer = Answerer(load_knowledge(settings.knowledge_dir))
+    answerer = AnswererFactory.from_settings(settings)(load_knowledge(settings.knowledge_dir))
     if args.jsonl:
         ask_jsonl(answerer, sys.stdin, sys.stdout, args.lang)
         return 0
@@ -69,6 +73,13 @@ def _cmd_kb(args: argparse.Namespace, settings: Settings) -> int:
 
     if args.kb_command == "check":
         return kb_check(settings.knowledge_dir, dt.date.today())
+    if args.kb_command == "test":
+        from bot.engine import AnswererFactory
+        from bot.kbtest import kb_test
+        from bot.knowledge.loader import load_knowledge
+
+        answerer = AnswererFactory.from_settings(settings)(load_knowledge(settings.knowledge_dir))
+        return kb_test(answerer, args.files, args.min, sys.stdout, quiet=args.quiet)
     from bot.ops.reports import kb_feedback, kb_gaps
 
     if args.kb_command == "gaps":

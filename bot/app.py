@@ -17,6 +17,7 @@ from bot.context import BotContext
 from bot.delivery.engine import DeliveryEngine
 from bot.delivery.ports import Platform, Sender
 from bot.delivery.subscriptions import SubscriptionService
+from bot.engine import AnswererFactory
 from bot.knowledge.holder import KnowledgeHolder
 from bot.knowledge.watch import watch_knowledge
 from bot.logging_setup import setup_logging
@@ -81,7 +82,9 @@ class App:
 
     async def start(self) -> None:
         settings = self.settings
-        holder = KnowledgeHolder(settings.knowledge_dir)
+        factory = AnswererFactory.from_settings(settings)
+        # Loading the encoder and indexing take a second or two: off the loop, like every reload.
+        holder = await asyncio.to_thread(KnowledgeHolder, settings.knowledge_dir, None, factory)
         metrics = self.metrics
         if self.store is None:
             self.store = await open_store(settings.database_url, schema=settings.database_schema)

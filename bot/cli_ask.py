@@ -9,7 +9,7 @@ from typing import Any, TextIO
 
 from bot.core.answering import Answerer
 from bot.core.models import Lang, Reply
-from bot.core.render_text import render_plain
+from bot.core.render_text import answer_text, render_plain
 
 
 def reply_to_json(item_id: Any, reply: Reply) -> dict[str, Any]:
@@ -17,7 +17,7 @@ def reply_to_json(item_id: Any, reply: Reply) -> dict[str, Any]:
     return {
         "id": item_id,
         "answered": reply.answered,
-        "answer": reply.text,
+        "answer": answer_text(reply),
         "entry": reply.entry_id,
         "confidence": reply.confidence,
         "sources": [s.url for s in reply.sources],

@@ -45,7 +45,7 @@ class BotContext:
         start = time.perf_counter()
         reply = self.knowledge.answerer.answer(question, now, lang=lang, tz=tz)
         self.metrics.observe_reply(platform.value, reply, time.perf_counter() - start)
-        unsure = reply.kind in (ReplyKind.UNKNOWN, ReplyKind.SUGGEST) or (
+        unsure = reply.kind in (ReplyKind.UNKNOWN, ReplyKind.SUGGEST, ReplyKind.DECLINE) or (
             reply.kind is ReplyKind.ANSWER and reply.confidence < LOW_CONFIDENCE
         )
         if unsure and question.strip() and self.gaps is not None:

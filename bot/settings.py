@@ -21,6 +21,8 @@ class Settings(BaseSettings):
     knowledge_dir: Path = PROJECT_ROOT / "knowledge"
     log_level: str = "INFO"
     log_json: bool = False
+    semantic: bool = True  # the sentence encoder beside the lexical engine; off: lexical only (small machines)
+    cache_dir: Path = PROJECT_ROOT / "data" / "cache"  # knowledge vectors, keyed by text and encoder
 
     # --- storage and delivery ---
     database_url: str = f"sqlite+aiosqlite:///{PROJECT_ROOT / 'data' / 'banbot.sqlite3'}"

@@ -20,6 +20,11 @@ from bot.storage import Store, open_store
 
 DEFAULT_PG_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 
+# The sentence encoder takes a second to load and 150 MB: tests of delivery, adapters and operations run the
+# lexical engine (in-process and in the subprocesses they start); tests/core/test_semantic.py and the quality
+# floors run the real hybrid engine.
+os.environ.setdefault("BANBOT_SEMANTIC", "off")
+
 
 def postgres_url() -> str:
     return os.environ.get("BANBOT_TEST_POSTGRES_URL", DEFAULT_PG_URL)

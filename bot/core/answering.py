@@ -10,26 +10,19 @@ from rapidfuzz import fuzz, process
 
 from bot.core.countdown import countdown_line, days_until, render_countdown, source_refs
 from bot.core.dates import format_date
+from bot.core.decision import Thresholds, Verdict, decide
 from bot.core.help import GREETING, help_text
-from bot.core.index import Hit, Index
 from bot.core.language import detect_language
 from bot.core.models import Lang, Reply, ReplyKind, Suggestion
+from bot.core.polarity import yes_no_prefix
+from bot.core.ranking import Candidate, Ranker
+from bot.core.semantic import SemanticIndex
 from bot.core.text import clean_question
 from bot.knowledge.loader import KnowledgeBase
 from bot.knowledge.schema import Entry
 
 UTC = ZoneInfo("UTC")
 
-ANSWER_COVERAGE = 0.3
-"""An answer needs at least this share of the question's information to be found in one entry."""
-SUGGEST_COVERAGE = 0.15
-"""Below this the question is treated as off-topic; between the two the bot asks "did you mean"."""
-MIN_SCORE = 1.0
-UNANCHORED_COVERAGE = 0.8
-"""A question naming no anchor term ("when did the deal close?") is answered only when one entry covers this
-much of it, and it has at least two words the knowledge knows: in this bot "the deal" is the TikTok deal, but
-one generic word ("day") must not reach an answer."""
-SCORE_SATURATION = 8.0
 MAX_SUGGESTIONS = 3
 AUTOCOMPLETE_CUTOFF = 80.0
 """How closely typed text must match part of a question to be offered while typing."""
@@ -38,9 +31,14 @@ AUTOCOMPLETE_CUTOFF = 80.0
 class Answerer:
     """Answers questions, countdowns, the timeline, sources and help from one `KnowledgeBase`."""
 
-    def __init__(self, kb: KnowledgeBase) -> None:
+    def __init__(
+        self, kb: KnowledgeBase, semantic: SemanticIndex | None = None, thresholds: Thresholds | None = None
+    ) -> None:
         self.kb = kb
-        self.index = Index(kb)
+        self.ranker = Ranker(kb, semantic)
+        self.index = self.ranker.index
+        self.thresholds = thresholds or Thresholds()
+        self._scope = {g.id: g for g in kb.out_of_scope}
         self._questions_en = [(e.id, q) for e in kb.entries.values() for q in e.questions.en]
         self._questions_zh = [(e.id, q) for e in kb.entries.values() for q in e.questions.zh]
 
@@ -53,23 +51,18 @@ class Answerer:
         lowered = text.lower().strip(" !?.。！？")
         if not text or GREETING.fullmatch(lowered):
             return self.help(lang)
-        found = self.index.search(text, limit=6)
-        if not found.on_topic and GREETING.match(lowered):  # small talk: "hey, how's your day going"
-            return self.help(lang)
-        hits = found.hits
-        if not hits:
-            return self._unknown(lang, [])
-        top = hits[0]
-        confidence = round(top.coverage * min(1.0, top.score / SCORE_SATURATION), 3)
-        if not found.on_topic and (top.coverage < UNANCHORED_COVERAGE or found.known_terms < 2):
-            return self._unknown(lang, hits)
-        if not top.names_anchor:  # about something else the question names (Oracle's founder, not RedNote's)
-            return self._did_you_mean(lang, hits, confidence)
-        if top.coverage >= ANSWER_COVERAGE and top.score >= MIN_SCORE:
-            return self._entry_reply(top.entry, now, lang, tz, confidence)
-        if top.coverage >= SUGGEST_COVERAGE and top.score >= MIN_SCORE / 2:
-            return self._did_you_mean(lang, hits, confidence)
-        return self._unknown(lang, hits)
+        ranking = self.ranker.rank(text)
+        if not ranking.on_topic and not ranking.exact and GREETING.match(lowered):
+            return self.help(lang)  # small talk: "hey, how's your day going"
+        decision = decide(ranking, self.thresholds)
+        if decision.verdict is Verdict.ANSWER and decision.candidate is not None:
+            entry = decision.candidate.entry
+            return self._entry_reply(entry, now, lang, tz, decision.confidence, question=text)
+        if decision.verdict is Verdict.SUGGEST:
+            return self._did_you_mean(lang, ranking.candidates, decision.confidence)
+        if decision.verdict is Verdict.OUT_OF_SCOPE and decision.scope_id in self._scope:
+            return self._decline(lang, self._scope[decision.scope_id].reply.get(lang))
+        return self._unknown(lang)
 
     def entry_reply(self, entry_id: str, now: dt.datetime, lang: Lang, tz: dt.tzinfo = UTC) -> Reply:
         """The answer of one entry (for suggestion buttons). Raises KeyError for an unknown id."""
@@ -93,8 +86,8 @@ class Answerer:
             limit=limit * 3,
         ):
             found.setdefault(entry_id, Suggestion(entry_id, question))
-        for hit in self.index.search(cleaned, limit=limit).hits:
-            found.setdefault(hit.entry.id, Suggestion(hit.entry.id, self._question_in(hit, lang)))
+        for candidate in self.ranker.rank(cleaned).candidates[:limit]:
+            found.setdefault(candidate.entry.id, Suggestion(candidate.entry.id, self._question_for(candidate, lang)))
         return list(found.values())[:limit]
 
     # --- fixed replies ---------------------------------------------------------------------------
@@ -155,28 +148,50 @@ class Answerer:
 
     # --- helpers ---------------------------------------------------------------------------------
 
-    def _entry_reply(self, entry: Entry, now: dt.datetime, lang: Lang, tz: dt.tzinfo, confidence: float) -> Reply:
-        body = entry.answer.zh if lang == "zh" else entry.answer.en
+    def _entry_reply(
+        self,
+        entry: Entry,
+        now: dt.datetime,
+        lang: Lang,
+        tz: dt.tzinfo,
+        confidence: float,
+        *,
+        question: str | None = None,
+    ) -> Reply:
+        body = entry.answer.get(lang)
         paragraphs = []
+        countdown = None
         if entry.countdown:
-            deadline = self.kb.deadlines[entry.countdown]
-            paragraphs.append(countdown_line(deadline, now, tz, lang))
+            countdown = countdown_line(self.kb.deadlines[entry.countdown], now, tz, lang)
+            paragraphs.append(countdown)
         paragraphs.append(body)
+        short = None
+        if entry.short is not None:
+            lead = entry.short.get(lang)
+            prefix = None
+            if question is not None:
+                canonical = (entry.questions.zh if lang == "zh" else entry.questions.en)[0]
+                prefix = yes_no_prefix(question, canonical, entry.polarity, lang)
+            if prefix:
+                lead = f"{prefix}{'' if lang == 'zh' else ' '}{lead}"
+            short = f"{countdown} {lead}" if countdown and lang == "en" else f"{countdown}{lead}" if countdown else lead
         related = [self.kb.entries[r] for r in entry.related[:MAX_SUGGESTIONS]]
         return Reply(
             kind=ReplyKind.ANSWER,
             text="\n\n".join(paragraphs),
             lang=lang,
-            title=entry.title.zh if lang == "zh" else entry.title.en,
+            title=entry.title.get(lang),
             entry_id=entry.id,
             confidence=confidence,
             sources=tuple(source_refs(self.kb, entry.sources)),
             as_of=entry.as_of,
             suggestions=tuple(Suggestion(e.id, self._first_question(e, lang)) for e in related),
+            short=short,
+            checked=entry.checked,
         )
 
-    def _did_you_mean(self, lang: Lang, hits: list[Hit], confidence: float) -> Reply:
-        suggestions = self._suggest(hits, lang)
+    def _did_you_mean(self, lang: Lang, candidates: list[Candidate], confidence: float) -> Reply:
+        suggestions = tuple(Suggestion(c.entry.id, self._question_for(c, lang)) for c in candidates[:MAX_SUGGESTIONS])
         if lang == "zh":
             text = "我不太确定你想问什么。你是不是想问：\n" + "\n".join(f"• {s.question}" for s in suggestions)
         else:
@@ -185,10 +200,14 @@ class Answerer:
             )
         return Reply(kind=ReplyKind.SUGGEST, text=text, lang=lang, confidence=confidence, suggestions=suggestions)
 
-    def _unknown(self, lang: Lang, hits: list[Hit]) -> Reply:
-        suggestions = self._suggest(hits, lang) if hits else ()
-        if not suggestions:
-            suggestions = tuple(Suggestion(e.id, self._first_question(e, lang)) for e in self._starter_entries())
+    def _decline(self, lang: Lang, reply: str) -> Reply:
+        """A question the bot recognises as outside its scope: the group's own reply, and where to start."""
+        suggestions = self._starters(lang)
+        return Reply(kind=ReplyKind.DECLINE, text=reply, lang=lang, suggestions=suggestions)
+
+    def _unknown(self, lang: Lang) -> Reply:
+        """Nothing is close: say so, and offer the curated starter questions, not whatever shares a word."""
+        suggestions = self._starters(lang)
         if lang == "zh":
             text = (
                 "这个问题我不知道。我只回答有关美国TikTok“不剥离就禁用”法律、字节跳动和小红书（RedNote）的问题。"
@@ -201,8 +220,8 @@ class Answerer:
             )
         return Reply(kind=ReplyKind.UNKNOWN, text=text, lang=lang, suggestions=suggestions)
 
-    def _suggest(self, hits: list[Hit], lang: Lang) -> tuple[Suggestion, ...]:
-        return tuple(Suggestion(h.entry.id, self._question_in(h, lang)) for h in hits[:MAX_SUGGESTIONS])
+    def _starters(self, lang: Lang) -> tuple[Suggestion, ...]:
+        return tuple(Suggestion(e.id, self._first_question(e, lang)) for e in self._starter_entries())
 
     def _starter_entries(self) -> list[Entry]:
         """The first entry of each of the first topics: a broad starting menu."""
@@ -211,13 +230,12 @@ class Answerer:
             seen.setdefault(entry.topic, entry)
         return list(seen.values())[:MAX_SUGGESTIONS]
 
+    def _question_for(self, candidate: Candidate, lang: Lang) -> str:
+        """The entry's question closest to what was asked, if it is in `lang`; else its first in `lang`."""
+        if candidate.question and detect_language(candidate.question) == lang:
+            return candidate.question
+        return self._first_question(candidate.entry, lang)
+
     @staticmethod
     def _first_question(entry: Entry, lang: Lang) -> str:
         return (entry.questions.zh if lang == "zh" else entry.questions.en)[0]
-
-    @staticmethod
-    def _question_in(hit: Hit, lang: Lang) -> str:
-        """The alternate question that matched best, if it is in `lang`; else the entry's first in `lang`."""
-        if detect_language(hit.best_question) == lang:
-            return hit.best_question
-        return Answerer._first_question(hit.entry, lang)

@@ -17,6 +17,7 @@ class ReplyKind(StrEnum):
     ANSWER = "answer"  # a confident answer from one entry
     SUGGEST = "suggest"  # unsure: "did you mean" with suggestions
     UNKNOWN = "unknown"  # off-topic or unclear: honest "I don't know"
+    DECLINE = "decline"  # recognisably outside what the bot covers (app how-tos, markets ...): a specific reply
     HELP = "help"  # greeting, "help", empty input
     COUNTDOWN = "countdown"
     TIMELINE = "timeline"
@@ -48,13 +49,29 @@ class Reply:
 
     kind: ReplyKind
     text: str
+    """The full reply."""
     lang: Lang
     title: str | None = None
     entry_id: str | None = None
     confidence: float = 0.0
     sources: tuple[SourceRef, ...] = ()
     as_of: dt.date | None = None
+    """The date the facts refer to."""
     suggestions: tuple[Suggestion, ...] = field(default_factory=tuple)
+    short: str | None = None
+    """The direct answer shown first in chats (the full `text` is behind a "More" button)."""
+    checked: dt.date | None = None
+    """When a curator last verified the facts."""
+
+    @property
+    def lead(self) -> str:
+        """What a chat shows first: the short answer when there is one, else the whole text."""
+        return self.short or self.text
+
+    @property
+    def has_more(self) -> bool:
+        """True when the full text says more than the short answer."""
+        return self.short is not None and self.short != self.text
 
     @property
     def answered(self) -> bool:

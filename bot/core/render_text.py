@@ -7,9 +7,16 @@ from bot.core.messages import msg
 from bot.core.models import Reply
 
 
+def answer_text(reply: Reply) -> str:
+    """The short answer, then the full text (what `banbot ask` and the console show)."""
+    if reply.has_more:
+        return f"{reply.short}\n\n{reply.text}"
+    return reply.text
+
+
 def render_plain(reply: Reply) -> str:
     """The reply's text, then its sources and "as of" line."""
-    parts = [reply.text]
+    parts = [answer_text(reply)]
     if reply.sources:
         lines = [f"{msg('sources_label', reply.lang)}:"]
         lines += [f"- {s.publisher}: {s.title} <{s.url}>" for s in reply.sources]

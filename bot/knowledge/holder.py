@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 from bot.core.answering import Answerer
@@ -16,10 +17,13 @@ log = logging.getLogger(__name__)
 class KnowledgeHolder:
     """The current `KnowledgeBase` and `Answerer`. An invalid reload keeps the last good knowledge."""
 
-    def __init__(self, root: Path, kb: KnowledgeBase | None = None) -> None:
+    def __init__(
+        self, root: Path, kb: KnowledgeBase | None = None, build: Callable[[KnowledgeBase], Answerer] = Answerer
+    ) -> None:
         self.root = root
+        self._build_answerer = build
         first = kb if kb is not None else load_knowledge(root)
-        self._answerer = Answerer(first)
+        self._answerer = build(first)
 
     @property
     def answerer(self) -> Answerer:
@@ -51,7 +55,7 @@ class KnowledgeHolder:
         if kb.version == self.kb.version:
             return None
         try:
-            return Answerer(kb)
+            return self._build_answerer(kb)
         except Exception:  # whatever goes wrong, the bot keeps answering from the last good knowledge
             log.exception("knowledge reload rejected: could not index version %s", kb.version)
             return None

@@ -17,6 +17,8 @@ from bot.knowledge.schema import (
     DeadlinesFile,
     EntriesFile,
     Entry,
+    OutOfScopeFile,
+    ScopeGroup,
     Source,
     SourcesFile,
     SynonymGroup,
@@ -40,6 +42,8 @@ class KnowledgeBase:
     synonyms: tuple[SynonymGroup, ...]
     version: str
     """A short hash of every file's content: changes whenever the knowledge changes."""
+    out_of_scope: tuple[ScopeGroup, ...] = ()
+    """What the bot must decline, with a reply per kind of question."""
 
     @property
     def primary(self) -> Deadline:
@@ -77,6 +81,10 @@ def _read(path: Path, root: Path, model: type[M], problems: list[Problem], diges
         for err in exc.errors():
             problems.append(Problem(rel, _field_path(err["loc"], data), err["msg"]))
         return None
+
+
+def _read_optional(path: Path, root: Path, model: type[M], problems: list[Problem], digest: Any) -> M | None:
+    return _read(path, root, model, problems, digest) if path.is_file() else None
 
 
 def load_knowledge(root: Path) -> KnowledgeBase:
@@ -133,11 +141,10 @@ def load_knowledge(root: Path) -> KnowledgeBase:
             if primary not in deadlines:
                 problems.append(Problem("deadlines.yaml", "primary", f"unknown deadline id {primary!r}"))
 
-    synonyms: tuple[SynonymGroup, ...] = ()
-    synonym_path = root / "synonyms.yaml"
-    if synonym_path.is_file():
-        parsed_synonyms = _read(synonym_path, root, SynonymsFile, problems, digest)
-        synonyms = tuple(parsed_synonyms.synonyms) if parsed_synonyms else ()
+    parsed_synonyms = _read_optional(root / "synonyms.yaml", root, SynonymsFile, problems, digest)
+    synonyms = tuple(parsed_synonyms.synonyms) if parsed_synonyms else ()
+    parsed_scope = _read_optional(root / "out_of_scope.yaml", root, OutOfScopeFile, problems, digest)
+    out_of_scope = tuple(parsed_scope.groups) if parsed_scope else ()
 
     problems.extend(_cross_check(entries, entry_file, sources, deadlines))
     if problems:
@@ -149,6 +156,7 @@ def load_knowledge(root: Path) -> KnowledgeBase:
         primary_deadline=primary,
         synonyms=synonyms,
         version=digest.hexdigest()[:12],
+        out_of_scope=out_of_scope,
     )
 
 

@@ -5,6 +5,7 @@ Layout of the knowledge directory (see knowledge/README.md):
   entries/*.yaml   {"entries": [Entry, ...]}
   deadlines.yaml   {"primary": id, "deadlines": [Deadline, ...]}
   synonyms.yaml    {"synonyms": [SynonymGroup, ...]}
+  out_of_scope.yaml {"groups": [ScopeGroup, ...]}  (optional)
 """
 
 from __future__ import annotations
@@ -169,6 +170,26 @@ class SynonymGroup(Strict):
     anchor: bool = False
     """True for terms that mark a question as on-topic (TikTok, RedNote, ByteDance, the ban ...). The bot only
     answers questions that mention at least one anchor; generic terms (users, data, people) are not anchors."""
+
+
+class ScopeGroup(Strict):
+    """Questions the bot must decline, by kind (platform how-tos, other countries, markets ...), with the
+    short reply given to them. Examples are what such questions look like, in both languages."""
+
+    id: Id
+    reply: Localized
+    examples: LocalizedList
+
+    @field_validator("examples")
+    @classmethod
+    def _examples_in_both_languages(cls, value: LocalizedList) -> LocalizedList:
+        if not value.en or not value.zh:
+            raise ValueError("needs at least one English and one Chinese example")
+        return value
+
+
+class OutOfScopeFile(Strict):
+    groups: list[ScopeGroup]
 
 
 class SourcesFile(Strict):

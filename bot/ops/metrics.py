@@ -14,6 +14,7 @@ OUTCOMES = {
     ReplyKind.SOURCES: "answered",
     ReplyKind.SUGGEST: "suggested",
     ReplyKind.UNKNOWN: "abstained",
+    ReplyKind.DECLINE: "declined",
     ReplyKind.HELP: "help",
 }
 

@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 
 NO_MENTIONS = discord.AllowedMentions.none()
 AUTOCOMPLETE_LIMIT = 25
-EPHEMERAL_KINDS = (ReplyKind.SUGGEST, ReplyKind.UNKNOWN)
+EPHEMERAL_KINDS = (ReplyKind.SUGGEST, ReplyKind.UNKNOWN, ReplyKind.DECLINE)
 """'Did you mean' and 'I don't know' replies to slash commands are shown only to the asker."""
 
 POST_PERMISSIONS: tuple[tuple[str, str], ...] = (

@@ -33,6 +33,7 @@ _COLOURS: dict[ReplyKind, discord.Colour] = {
     ReplyKind.HELP: discord.Colour.green(),
     ReplyKind.SUGGEST: discord.Colour.gold(),
     ReplyKind.UNKNOWN: discord.Colour.light_grey(),
+    ReplyKind.DECLINE: discord.Colour.light_grey(),
 }
 
 

@@ -1,0 +1,93 @@
+"""Whether to answer: the best entry weighed against the question's focus and the out-of-scope examples."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from bot.core.ranking import Candidate, Ranking
+
+
+class Verdict(StrEnum):
+    ANSWER = "answer"
+    SUGGEST = "suggest"
+    """Close to some entries, not close enough to one: "did you mean"."""
+    OUT_OF_SCOPE = "out_of_scope"
+    """Closer to a kind of question the bot declines (app how-tos, markets ...) than to any entry."""
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True, slots=True)
+class Thresholds:
+    """Fitted on our own question sets with scripts/tune.py; the figures are in eval/README.md."""
+
+    answer: float = 0.25
+    """The fused score (bot.core.ranking.Weights) above which the bot answers ..."""
+    suggest: float = 0.15
+    """... and above which it offers "did you mean"."""
+    scope_min: float = 0.65
+    """An out-of-scope group this similar to the question can claim it ..."""
+    scope_margin: float = 0.0
+    """... when it is at least this much more similar than the best entry."""
+    unanchored_semantic: float = 0.65
+    """A question naming no anchor term (TikTok, RedNote ...) is answered when an entry is this similar."""
+    strong_semantic: float = 0.6
+    """Similar enough that a question naming something the entry never mentions is still answered."""
+    # The lexical engine's own rules (used alone when the encoder is off):
+    coverage: float = 0.3
+    suggest_coverage: float = 0.15
+    min_score: float = 1.0
+    unanchored_coverage: float = 0.8
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    verdict: Verdict
+    candidate: Candidate | None = None
+    scope_id: str | None = None
+    confidence: float = 0.0
+
+
+def decide(ranking: Ranking, t: Thresholds) -> Decision:
+    """Answer, suggest or decline, from the fused ranking (or the lexical one alone)."""
+    if not ranking.candidates:
+        return _decline(ranking, t)
+    top = ranking.candidates[0]
+    if ranking.exact:
+        return Decision(Verdict.ANSWER, top, confidence=1.0)
+    if not ranking.semantic:
+        return _lexical(ranking, top, t)
+    confidence = round(min(1.0, top.fused), 3)
+    if ranking.scope >= t.scope_min and ranking.scope - top.semantic >= t.scope_margin:
+        return Decision(Verdict.OUT_OF_SCOPE, top, ranking.scope_id, confidence)
+    unanchored_ok = (top.coverage >= t.unanchored_coverage and ranking.known_terms >= 2) or (
+        top.semantic >= t.unanchored_semantic
+    )
+    if not ranking.on_topic and not unanchored_ok:
+        return _decline(ranking, t)
+    if not top.names_anchor and top.semantic < t.strong_semantic:
+        return Decision(Verdict.SUGGEST, top, confidence=confidence)
+    if top.fused >= t.answer:
+        return Decision(Verdict.ANSWER, top, confidence=confidence)
+    if top.fused >= t.suggest:
+        return Decision(Verdict.SUGGEST, top, confidence=confidence)
+    return _decline(ranking, t)
+
+
+def _decline(ranking: Ranking, t: Thresholds) -> Decision:
+    if ranking.scope_id is not None and ranking.scope >= t.scope_min:
+        return Decision(Verdict.OUT_OF_SCOPE, None, ranking.scope_id)
+    return Decision(Verdict.UNKNOWN)
+
+
+def _lexical(ranking: Ranking, top: Candidate, t: Thresholds) -> Decision:
+    """The lexical engine alone (BANBOT_SEMANTIC=off): coverage and score decide, as before the encoder."""
+    if not ranking.on_topic and (top.coverage < t.unanchored_coverage or ranking.known_terms < 2):
+        return Decision(Verdict.UNKNOWN, top)
+    if not top.names_anchor:
+        return Decision(Verdict.SUGGEST, top)
+    if top.coverage >= t.coverage and top.score >= t.min_score:
+        return Decision(Verdict.ANSWER, top, confidence=round(top.fused, 3))
+    if top.coverage >= t.suggest_coverage and top.score >= t.min_score / 2:
+        return Decision(Verdict.SUGGEST, top, confidence=round(top.fused, 3))
+    return Decision(Verdict.UNKNOWN, top)

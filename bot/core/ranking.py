@@ -1,0 +1,158 @@
+"""Hybrid ranking: the lexical index and the sentence encoder, fused into one list of candidate entries.
+
+The two see different things. The lexical index knows the knowledge's own words, names and numbers, and
+corrects typos; the encoder knows that "why did people leave for RedNote" and "what made users switch apps"
+mean the same, across English and Chinese. Each candidate keeps both scores so that the decision to
+answer (bot.core.decision) can weigh them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz, process
+
+from bot.core.index import Index
+from bot.core.semantic import SemanticIndex
+from bot.knowledge.loader import KnowledgeBase
+from bot.knowledge.schema import Entry
+
+LEXICAL_LIMIT = 8
+SEMANTIC_LIMIT = 8
+SCORE_SATURATION = 8.0
+"""A lexical score at which the lexical confidence stops growing."""
+NEAR_EXACT = 92.0
+"""An alternate question this close (rapidfuzz ratio, 0-100) to the question wins outright."""
+
+_PUNCT = re.compile(r"[\s\"'“”‘’`.,;:!?？！。，、；：()（）\[\]【】-]+")
+
+
+def normalize(question: str) -> str:
+    """The form in which two spellings of one question compare equal."""
+    return _PUNCT.sub(" ", question.casefold()).strip()
+
+
+@dataclass(frozen=True, slots=True)
+class Weights:
+    """How lexical and semantic evidence combine; fitted on our own question sets (eval/README.md)."""
+
+    lexical: float = 0.3
+    semantic: float = 0.7
+    semantic_floor: float = 0.35
+    """Cosine similarity below which the encoder's opinion counts as nothing."""
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    entry: Entry
+    lexical: float
+    """Lexical confidence, 0..1: coverage of the question times a saturating BM25 score."""
+    coverage: float
+    score: float
+    semantic: float
+    """Cosine similarity to the entry's closest question or title (0 without an encoder)."""
+    fused: float
+    question: str
+    """The entry's question closest to what was asked."""
+    names_anchor: bool
+    lexical_rank: int = 99
+    semantic_rank: int = 99
+
+
+@dataclass(frozen=True, slots=True)
+class Ranking:
+    candidates: list[Candidate]
+    exact: bool
+    """The first candidate's alternate question matched (near) exactly."""
+    on_topic: bool
+    """The question names an anchor term (TikTok, RedNote, the ban ...)."""
+    known_terms: int
+    scope_id: str | None = None
+    scope: float = 0.0
+    """The closest out-of-scope group and its similarity (0 without an encoder)."""
+    semantic: bool = False
+    """Whether the encoder took part."""
+
+
+class Ranker:
+    def __init__(self, kb: KnowledgeBase, semantic: SemanticIndex | None, weights: Weights = Weights()) -> None:
+        self.index = Index(kb)
+        self.semantic = semantic
+        self.weights = weights
+        self._entries = kb.entries
+        self._exact: dict[str, str] = {}
+        for entry in kb.entries.values():
+            for question in (*entry.questions.en, *entry.questions.zh):
+                self._exact.setdefault(normalize(question), entry.id)
+        self._exact_keys = list(self._exact)
+
+    def exact_match(self, question: str) -> str | None:
+        """The entry one of whose questions is the same as `question` but for case, spacing and typos."""
+        key = normalize(question)
+        if key in self._exact:
+            return self._exact[key]
+        if len(key) < 12:  # short strings are close to many things
+            return None
+        found = process.extractOne(key, self._exact_keys, scorer=fuzz.ratio, score_cutoff=NEAR_EXACT)
+        return self._exact[found[0]] if found else None
+
+    def rank(self, question: str) -> Ranking:
+        found = self.index.search(question, limit=LEXICAL_LIMIT)
+        lexical = {h.entry.id: h for h in found.hits}
+        semantic: dict[str, tuple[float, str]] = {}
+        scope_id, scope = None, 0.0
+        if self.semantic is not None:
+            match = self.semantic.match(question)
+            order = match.entry.argsort()[::-1][:SEMANTIC_LIMIT]
+            for i in order:
+                semantic[self.semantic.entry_ids[i]] = (
+                    float(match.entry[i]),
+                    self.semantic.text_of(int(match.best_text[i])),
+                )
+            if len(match.scope):
+                best = int(match.scope.argmax())
+                scope_id, scope = self.semantic.scope_ids[best], float(match.scope[best])
+        w = self.weights
+        candidates = []
+        lexical_rank = {entry_id: n for n, entry_id in enumerate(lexical)}
+        semantic_rank = {entry_id: n for n, entry_id in enumerate(semantic)}
+        for entry_id in dict.fromkeys([*lexical, *semantic]):
+            hit = lexical.get(entry_id)
+            lex = hit.coverage * min(1.0, hit.score / SCORE_SATURATION) if hit else 0.0
+            sim, closest = semantic.get(entry_id, (0.0, ""))
+            sem = max(0.0, (sim - w.semantic_floor) / (1.0 - w.semantic_floor))
+            fused = w.lexical * lex + w.semantic * sem if self.semantic is not None else lex
+            candidates.append(
+                Candidate(
+                    entry=self._entries[entry_id],
+                    lexical=lex,
+                    coverage=hit.coverage if hit else 0.0,
+                    score=hit.score if hit else 0.0,
+                    semantic=sim,
+                    fused=fused,
+                    question=hit.best_question if hit else closest,
+                    names_anchor=hit.names_anchor if hit else True,
+                    lexical_rank=lexical_rank.get(entry_id, 99),
+                    semantic_rank=semantic_rank.get(entry_id, 99),
+                )
+            )
+        if self.semantic is not None:  # lexical-only keeps the index's own order
+            candidates.sort(key=lambda c: c.fused, reverse=True)
+        exact_id = self.exact_match(question)
+        exact = exact_id is not None
+        if exact_id is not None:
+            first = next((c for c in candidates if c.entry.id == exact_id), None)
+            if first is None:
+                entry = self._entries[exact_id]
+                first = Candidate(entry, 1.0, 1.0, SCORE_SATURATION, 1.0, 1.0, entry.questions.en[0], True)
+            candidates = [first, *(c for c in candidates if c is not first)]
+        return Ranking(
+            candidates=candidates,
+            exact=exact,
+            on_topic=found.on_topic,
+            known_terms=found.known_terms,
+            scope_id=scope_id,
+            scope=scope,
+            semantic=self.semantic is not None,
+        )
