@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from rapidfuzz import fuzz, process
 
-from bot.core.countdown import countdown_line, days_until, render_countdown, source_refs
+from bot.core.countdown import countdown_line, days_until, more, render_countdown, shown, source_refs
 from bot.core.dates import format_date
 from bot.core.decision import Thresholds, Verdict, decide
 from bot.core.help import GREETING, help_text
@@ -114,20 +114,29 @@ class Answerer:
             lang=lang,
             title="时间线" if lang == "zh" else "Timeline",
             confidence=1.0,
-            sources=tuple(source_refs(self.kb, ids)),
-            as_of=max(e.as_of for e in self.kb.entries.values()),
+            sources=shown(refs := source_refs(self.kb, ids)),
+            more_sources=more(refs),
+            checked=min((d.checked for d in self.kb.deadlines.values() if d.checked), default=None),
         )
 
-    def sources(self, lang: Lang, limit: int = 10) -> Reply:
-        """The sources the knowledge base cites most."""
-        cited: Counter[str] = Counter(s for e in self.kb.entries.values() for s in e.sources)
-        top = [sid for sid, _ in cited.most_common(limit)]
-        refs = source_refs(self.kb, top)
-        if lang == "zh":
-            intro = f"我的回答来自 {len(self.kb.sources)} 个经过核实的公开来源。最常引用的是："
+    def sources(self, lang: Lang, topic: str | None = None, limit: int = 10) -> Reply:
+        """Every source of the entry a topic names (`/sources deal`), or the sources the knowledge cites most."""
+        entry = self._topic_entry(topic) if topic and topic.strip() else None
+        if entry is not None:
+            refs = source_refs(self.kb, entry.sources)
+            intro = (
+                f"“{entry.title.get(lang)}”的全部来源："
+                if lang == "zh"
+                else f"All sources for “{entry.title.get(lang)}”:"
+            )
         else:
-            intro = f"My answers come from {len(self.kb.sources)} verified public sources. The most cited:"
-        lines = [intro, *(f"• {r.publisher}: {r.title}" for r in refs)]
+            cited: Counter[str] = Counter(s for e in self.kb.entries.values() for s in e.sources)
+            refs = source_refs(self.kb, [sid for sid, _ in cited.most_common(limit)])
+            if lang == "zh":
+                intro = f"我的回答来自 {len(self.kb.sources)} 个公开来源。最常引用的是："
+            else:
+                intro = f"My answers come from {len(self.kb.sources)} public sources. The most cited:"
+        lines = [intro, *(f"• {r.label}: {r.title}" for r in refs)]
         return Reply(
             kind=ReplyKind.SOURCES,
             text="\n".join(lines),
@@ -136,6 +145,16 @@ class Answerer:
             confidence=1.0,
             sources=tuple(refs),
         )
+
+    def _topic_entry(self, topic: str) -> Entry | None:
+        """The entry a few words name (an entry id, or what /sources was given), if one is close enough."""
+        if topic in self.kb.entries:
+            return self.kb.entries[topic]
+        ranking = self.ranker.rank(clean_question(topic))
+        decision = decide(ranking, self.thresholds)
+        if decision.verdict in (Verdict.ANSWER, Verdict.SUGGEST) and decision.candidate is not None:
+            return decision.candidate.entry
+        return None
 
     def help(self, lang: Lang) -> Reply:
         return Reply(
@@ -183,7 +202,8 @@ class Answerer:
             title=entry.title.get(lang),
             entry_id=entry.id,
             confidence=confidence,
-            sources=tuple(source_refs(self.kb, entry.sources)),
+            sources=shown(refs := source_refs(self.kb, entry.sources)),
+            more_sources=more(refs),
             as_of=entry.as_of,
             suggestions=tuple(Suggestion(e.id, self._first_question(e, lang)) for e in related),
             short=short,

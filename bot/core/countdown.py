@@ -6,9 +6,9 @@ from datetime import date, datetime, tzinfo
 from zoneinfo import ZoneInfo
 
 from bot.core.dates import format_date
-from bot.core.models import Lang, Reply, ReplyKind, SourceRef
+from bot.core.models import MAX_SHOWN_SOURCES, Lang, Reply, ReplyKind, SourceRef
 from bot.knowledge.loader import KnowledgeBase
-from bot.knowledge.schema import Deadline
+from bot.knowledge.schema import TIER_RANK, Deadline
 
 UTC = ZoneInfo("UTC")
 
@@ -61,15 +61,37 @@ def render_countdown(kb: KnowledgeBase, deadline_id: str | None, now: datetime, 
         lang=lang,
         title=deadline.title.zh if lang == "zh" else deadline.title.en,
         confidence=1.0,
-        sources=tuple(source_refs(kb, deadline.sources)),
-        as_of=now.astimezone(tz).date(),
+        sources=shown(refs := source_refs(kb, deadline.sources)),
+        more_sources=more(refs),
+        checked=deadline.checked,
     )
 
 
 def source_refs(kb: KnowledgeBase, ids: list[str]) -> list[SourceRef]:
-    """Resolve source ids to the references shown to users."""
+    """Resolve source ids to the references shown to users, each once, best tier first (primary documents,
+    then major outlets' own pages, then other pages, then copies), in the cited order within a tier."""
     refs = []
-    for sid in ids:
+    for sid in dict.fromkeys(ids):
         src = kb.sources[sid]
-        refs.append(SourceRef(id=src.id, title=src.title, publisher=src.publisher, url=str(src.url), date=src.date))
-    return refs
+        refs.append(
+            SourceRef(
+                id=src.id,
+                title=src.title,
+                publisher=src.publisher,
+                url=str(src.url),
+                date=src.date,
+                tier=src.tier,
+                via=src.via,
+            )
+        )
+    return sorted(refs, key=lambda r: TIER_RANK[r.tier])
+
+
+def shown(refs: list[SourceRef]) -> tuple[SourceRef, ...]:
+    """The sources a reply shows."""
+    return tuple(refs[:MAX_SHOWN_SOURCES])
+
+
+def more(refs: list[SourceRef]) -> tuple[SourceRef, ...]:
+    """The sources one tap away."""
+    return tuple(refs[MAX_SHOWN_SOURCES:])

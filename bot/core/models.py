@@ -24,6 +24,10 @@ class ReplyKind(StrEnum):
     SOURCES = "sources"
 
 
+MAX_SHOWN_SOURCES = 3
+"""An answer shows at most this many sources, best tier first; the rest are one tap away."""
+
+
 @dataclass(frozen=True, slots=True)
 class SourceRef:
     """A cited source, as shown to users."""
@@ -31,8 +35,17 @@ class SourceRef:
     id: str
     title: str
     publisher: str
+    """The original publisher."""
     url: str
     date: dt.date | None = None
+    tier: str = "other"
+    via: str | None = None
+    """For a copy of another outlet's story: the site it is on."""
+
+    @property
+    def label(self) -> str:
+        """The publisher, naming the site once when the page is a copy: "Reuters (via zawya.com)"."""
+        return f"{self.publisher} (via {self.via})" if self.via else self.publisher
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +73,8 @@ class Reply:
     suggestions: tuple[Suggestion, ...] = field(default_factory=tuple)
     short: str | None = None
     """The direct answer shown first in chats (the full `text` is behind a "More" button)."""
+    more_sources: tuple[SourceRef, ...] = ()
+    """Sources beyond the shown `sources` (the "More" view and /sources list them)."""
     checked: dt.date | None = None
     """When a curator last verified the facts."""
 

@@ -19,7 +19,7 @@ def render_plain(reply: Reply) -> str:
     parts = [answer_text(reply)]
     if reply.sources:
         lines = [f"{msg('sources_label', reply.lang)}:"]
-        lines += [f"- {s.publisher}: {s.title} <{s.url}>" for s in reply.sources]
+        lines += [f"- {s.label}: {s.title} <{s.url}>" for s in (*reply.sources, *reply.more_sources)]
         parts.append("\n".join(lines))
     if reply.as_of and reply.answered:
         parts.append(msg("as_of_label", reply.lang, date=format_date(reply.as_of, reply.lang)))

@@ -121,7 +121,9 @@ def test_timeline_sources_and_help_in_both_languages(answerer: Answerer) -> None
     assert "January 19, 2025" in timeline.text and "not enforced" in timeline.text
     assert "尚未到来" in answerer.timeline(utc(2025, 1, 1), "zh").text
     sources = answerer.sources("en")
-    assert sources.sources and "1 verified public sources" in sources.text
+    assert sources.sources and "1 public sources" in sources.text
+    topic = answerer.sources("en", "what is rednote")
+    assert "All sources for" in topic.text and "Pub A: A" in topic.text
     assert "倒计时" in answerer.help("zh").text
 
 
