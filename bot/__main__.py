@@ -1,4 +1,4 @@
-"""The `banbot` command line: run | chat | ask | kb check|gaps|feedback | bench | discord sync|invite-url.
+"""The `banbot` command line: run | chat | ask | kb check|gaps|feedback|links|news | bench | discord sync|invite-url.
 
 Platform SDKs are imported only by the commands that need them, so `banbot ask` starts fast.
 """
@@ -13,6 +13,26 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bot.settings import Settings, load_settings
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1: {text!r}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a positive number: {text!r}")
+    return value
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -35,6 +55,15 @@ def _parser() -> argparse.ArgumentParser:
     gaps = kb_sub.add_parser("gaps", help="most frequent questions the bot could not answer")
     gaps.add_argument("--limit", type=int, default=20)
     kb_sub.add_parser("feedback", help="helpful / not helpful votes per entry")
+    links = kb_sub.add_parser("links", help="check every source URL: dead, moved and slow links")
+    links.add_argument("--strict", action="store_true", help="exit 1 when a link is dead")
+    links.add_argument("--concurrency", type=_positive_int, default=8, help="requests in flight (default 8)")
+    links.add_argument("--timeout", type=_positive_float, default=15.0, help="seconds per request (default 15)")
+    links.add_argument("--slow", type=_positive_float, default=5.0, help="report answers slower than this (s)")
+    news = kb_sub.add_parser("news", help="poll knowledge/feeds.yaml; list stories the knowledge does not cover")
+    news.add_argument("--days", type=_positive_float, default=7.0, help="items first seen this recently (default 7)")
+    news.add_argument("--limit", type=_positive_int, default=30, help="list at most this many (default 30)")
+    news.add_argument("--timeout", type=_positive_float, default=20.0, help="seconds per feed (default 20)")
 
     bench = sub.add_parser("bench", help="benchmarks: answer latency (default) or delivery")
     bench.add_argument("what", nargs="?", choices=["answers", "delivery"], default="answers")
@@ -68,7 +97,24 @@ def _cmd_kb(args: argparse.Namespace, settings: Settings) -> int:
     from bot.knowledge.check import kb_check
 
     if args.kb_command == "check":
-        return kb_check(settings.knowledge_dir, dt.date.today())
+        from bot.freshness.feeds import check_feeds
+
+        status = kb_check(settings.knowledge_dir, dt.date.today())
+        return max(status, check_feeds(settings.knowledge_dir))
+    if args.kb_command == "links":
+        from bot.freshness.links import kb_links
+
+        return kb_links(
+            settings.knowledge_dir,
+            strict=args.strict,
+            concurrency=args.concurrency,
+            timeout=args.timeout,
+            slow_seconds=args.slow,
+        )
+    if args.kb_command == "news":
+        from bot.freshness.news import kb_news
+
+        return kb_news(settings, days=args.days, limit=args.limit, timeout=args.timeout)
     from bot.ops.reports import kb_feedback, kb_gaps
 
     if args.kb_command == "gaps":
