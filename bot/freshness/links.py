@@ -194,9 +194,9 @@ def kb_links(
     try:
         kb = load_knowledge(root)
     except KnowledgeError as exc:
-        print(
-            f"kb links: knowledge not loaded ({len(exc.problems)} problem(s), see `banbot kb check`)", file=sys.stderr
-        )
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        print(f"kb links: {len(exc.problems)} problem(s) in the knowledge, see `banbot kb check`", file=sys.stderr)
         return 1
     results = asyncio.run(
         check_knowledge_links(
