@@ -154,6 +154,8 @@ async def fetch_feed(
         return Fetched(FetchStatus.FAILED, detail="timed out")
     except httpx.HTTPError as exc:
         return Fetched(FetchStatus.FAILED, detail=f"connection error: {exc or type(exc).__name__}")
+    except httpx.InvalidURL as exc:
+        return Fetched(FetchStatus.FAILED, detail=f"invalid URL: {exc}")
 
 
 @dataclass(frozen=True, slots=True)

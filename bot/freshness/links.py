@@ -125,6 +125,8 @@ class LinkChecker:
             except httpx.HTTPError as exc:
                 reason = str(exc) or type(exc).__name__
                 return self._failed(url, sources, start, method, f"connection error: {reason}")
+            except httpx.InvalidURL as exc:
+                return self._failed(url, sources, start, method, f"invalid URL: {exc}")
             seconds = self._timer() - start
         return self._judge(url, sources, response, seconds, method)
 

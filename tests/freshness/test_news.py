@@ -16,7 +16,7 @@ from bot.storage import open_store
 from bot.storage.news import NewsStore
 from tests.conftest import Database
 from tests.delivery.support import make_settings
-from tests.freshness.support import LocalServer, atom, rss, write_knowledge
+from tests.freshness.support import LocalServer, atom, closed_port, rss, write_knowledge
 
 NOW = dt.datetime(2026, 11, 26, 9, 0, tzinfo=dt.UTC)
 
@@ -184,8 +184,10 @@ async def test_http_errors_and_refused_connections_are_one_line_each(server: Loc
     async def down(request: web.Request) -> web.Response:
         return web.Response(status=500)
 
-    outcomes, _ = await poll(news, feed("down", server.route("/down.xml", down)))
+    refused = feed("refused", f"http://127.0.0.1:{closed_port()}/rss")
+    outcomes, _ = await poll(news, feed("down", server.route("/down.xml", down)), refused)
     assert outcomes[0].line() == "feed down: failed: HTTP 500 Internal Server Error"
+    assert outcomes[1].line().startswith("feed refused: failed: connection error:")
 
 
 async def test_the_same_story_from_two_feeds_is_stored_once(server: LocalServer, news: NewsStore) -> None:
