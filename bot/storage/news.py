@@ -96,7 +96,6 @@ class NewsItem:
 class SeenItem:
     item: NewsItem
     first_seen_at: dt.datetime
-    digest_date: dt.date | None
 
 
 class DigestState(StrEnum):
@@ -124,8 +123,7 @@ def _seen(row: Any) -> SeenItem:
         publisher_url=m["publisher_url"],
         published_at=m["published_at"],
     )
-    digest = dt.date.fromisoformat(m["digest_date"]) if m["digest_date"] else None
-    return SeenItem(item, m["first_seen_at"], digest)
+    return SeenItem(item, m["first_seen_at"])
 
 
 class NewsStore:

@@ -75,7 +75,7 @@ def test_uncovered_stories_name_the_closest_entry(kb: KnowledgeBase, story: News
 
 def test_judge_drops_covered_and_off_topic_and_orders_newest_then_most_relevant(kb: KnowledgeBase) -> None:
     def seen(news: NewsItem) -> SeenItem:
-        return SeenItem(news, SEEN, None)
+        return SeenItem(news, SEEN)
 
     day1 = dt.datetime(2026, 11, 24, 10, tzinfo=dt.UTC)
     day2 = dt.datetime(2026, 11, 25, 7, tzinfo=dt.UTC)
