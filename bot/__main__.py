@@ -1,4 +1,4 @@
-"""The `banbot` command line: run | chat | ask | kb check|gaps|feedback | bench | discord sync|invite-url.
+"""The `banbot` command line: run | chat | ask | kb check|gaps|feedback|links|news | bench | discord sync|invite-url.
 
 Platform SDKs are imported only by the commands that need them, so `banbot ask` starts fast.
 """
@@ -13,6 +13,26 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bot.settings import Settings, load_settings
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1: {text!r}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a positive number: {text!r}")
+    return value
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -39,6 +59,15 @@ def _parser() -> argparse.ArgumentParser:
     test.add_argument("files", nargs="+", type=Path, help="question sets in the eval/*.jsonl format")
     test.add_argument("--min", type=float, help="exit 1 when a set scores below this share (0..1), e.g. 0.9")
     test.add_argument("--quiet", action="store_true", help="print the per-category table only, no confusions")
+    links = kb_sub.add_parser("links", help="check every source URL: dead, moved and slow links")
+    links.add_argument("--strict", action="store_true", help="exit 1 when a link is dead")
+    links.add_argument("--concurrency", type=_positive_int, default=8, help="requests in flight (default 8)")
+    links.add_argument("--timeout", type=_positive_float, default=15.0, help="seconds per request (default 15)")
+    links.add_argument("--slow", type=_positive_float, default=5.0, help="report answers slower than this (s)")
+    news = kb_sub.add_parser("news", help="poll knowledge/feeds.yaml; list stories the knowledge does not cover")
+    news.add_argument("--days", type=_positive_float, default=7.0, help="items first seen this recently (default 7)")
+    news.add_argument("--limit", type=_positive_int, default=30, help="list at most this many (default 30)")
+    news.add_argument("--timeout", type=_positive_float, default=20.0, help="seconds per feed (default 20)")
 
     bench = sub.add_parser("bench", help="benchmarks: answer latency (default) or delivery")
     bench.add_argument("what", nargs="?", choices=["answers", "delivery"], default="answers")
@@ -72,7 +101,10 @@ def _cmd_kb(args: argparse.Namespace, settings: Settings) -> int:
     from bot.knowledge.check import kb_check
 
     if args.kb_command == "check":
-        return kb_check(settings.knowledge_dir, dt.date.today())
+        from bot.freshness.feeds import check_feeds
+
+        status = kb_check(settings.knowledge_dir, dt.date.today())
+        return max(status, check_feeds(settings.knowledge_dir))
     if args.kb_command == "test":
         from bot.engine import AnswererFactory
         from bot.kbtest import kb_test
@@ -80,6 +112,20 @@ def _cmd_kb(args: argparse.Namespace, settings: Settings) -> int:
 
         answerer = AnswererFactory.from_settings(settings)(load_knowledge(settings.knowledge_dir))
         return kb_test(answerer, args.files, args.min, sys.stdout, quiet=args.quiet)
+    if args.kb_command == "links":
+        from bot.freshness.links import kb_links
+
+        return kb_links(
+            settings.knowledge_dir,
+            strict=args.strict,
+            concurrency=args.concurrency,
+            timeout=args.timeout,
+            slow_seconds=args.slow,
+        )
+    if args.kb_command == "news":
+        from bot.freshness.news import kb_news
+
+        return kb_news(settings, days=args.days, limit=args.limit, timeout=args.timeout)
     from bot.ops.reports import kb_feedback, kb_gaps
 
     if args.kb_command == "gaps":

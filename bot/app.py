@@ -18,6 +18,8 @@ from bot.delivery.engine import DeliveryEngine
 from bot.delivery.ports import Platform, Sender
 from bot.delivery.subscriptions import SubscriptionService
 from bot.engine import AnswererFactory
+from bot.freshness.digest import start_curator_digest
+from bot.knowledge.check import overdue_entries
 from bot.knowledge.holder import KnowledgeHolder
 from bot.knowledge.watch import watch_knowledge
 from bot.logging_setup import setup_logging
@@ -79,6 +81,7 @@ class App:
     console: ConsoleChat | None = None
     metrics: Metrics = field(default_factory=Metrics)
     _watcher: asyncio.Task[None] | None = None
+    _digest: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         settings = self.settings
@@ -107,6 +110,7 @@ class App:
         self.engine = DeliveryEngine(self.store, lambda: holder.kb, senders, self.clock, settings)
         await self.engine.start()
         self._watcher = asyncio.create_task(watch_knowledge(holder, self.knowledge_poll_seconds))
+        self._digest = start_curator_digest(settings, self.store, lambda: holder.kb, senders, self.clock)
         if settings.health_port is not None:
             self.health = self._build_health(holder, metrics)
             await self.health.start()
@@ -159,6 +163,7 @@ class App:
 
         async def refresh_gauges() -> None:
             metrics.knowledge_entries.set(len(holder.kb.entries))
+            metrics.knowledge_overdue.set(len(overdue_entries(holder.kb, self.clock().date())))
             if self.engine is not None:
                 metrics.scheduler_lag.set(self.engine.lag_seconds)
             for state, count in (await store.subscription_counts()).items():
@@ -178,10 +183,11 @@ class App:
 
     async def stop(self) -> None:
         """Stop in reverse order: no new work, then in-flight sends finish or are released, then storage."""
-        if self._watcher is not None:
-            self._watcher.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._watcher
+        for task in (self._watcher, self._digest):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         if self.health is not None:
             await self.health.stop()
         if self.engine is not None:

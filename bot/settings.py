@@ -6,12 +6,15 @@ Every field is documented in .env.example; a test checks that the two agree.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+CURATOR_CHAT = re.compile(r"^(telegram:(-?\d+|@\w{5,})|discord:\d+)$")
+"""Where the curator digest goes: a Telegram chat (numeric id or @channel) or a Discord channel id."""
 
 
 class Settings(BaseSettings):
@@ -72,6 +75,17 @@ class Settings(BaseSettings):
     # --- operations ---
     health_port: int | None = None
     health_host: str = "127.0.0.1"
+
+    # --- keeping the knowledge current ---
+    curator_chat: str | None = None  # "telegram:<chat_id>" or "discord:<channel_id>": daily news digest there
+    curator_digest_time: dt.time = dt.time(8, 0)  # UTC; the day's digest goes out at the first check after it
+
+    @field_validator("curator_chat")
+    @classmethod
+    def _curator_chat_format(cls, value: str | None) -> str | None:
+        if value is not None and not CURATOR_CHAT.match(value):
+            raise ValueError('expected "telegram:<chat id>" (e.g. telegram:-1001234567890) or "discord:<channel id>"')
+        return value
 
 
 def load_settings() -> Settings:

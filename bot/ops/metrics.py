@@ -52,6 +52,11 @@ class Metrics:
         )
         self.subscriptions = Gauge("banbot_subscriptions", "Subscriptions by state", ["state"], registry=r)
         self.knowledge_entries = Gauge("banbot_knowledge_entries", "Entries in the loaded knowledge", registry=r)
+        self.knowledge_overdue = Gauge(
+            "banbot_knowledge_overdue_entries",
+            "Entries past their review_by date: their facts may be stale (banbot kb check lists them)",
+            registry=r,
+        )
 
     def observe_reply(self, platform: str, reply: Reply, seconds: float) -> None:
         self.questions.labels(platform=platform, outcome=OUTCOMES[reply.kind]).inc()

@@ -94,6 +94,47 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE INDEX ix_gaps_created ON gaps (created_at)",
         ),
     ),
+    Migration(
+        3,
+        "news feeds and items seen (kb news); the daily curator digest, claimed once per date",
+        (
+            """CREATE TABLE news_feeds (
+                feed_id VARCHAR(64) PRIMARY KEY,
+                url TEXT NOT NULL,
+                etag TEXT NULL,
+                last_modified TEXT NULL,
+                checked_at TIMESTAMP NOT NULL,
+                status VARCHAR(200) NOT NULL
+            )""",
+            """CREATE TABLE news_items (
+                id {pk},
+                item_key VARCHAR(64) NOT NULL,
+                feed_id VARCHAR(64) NOT NULL,
+                url TEXT NOT NULL,
+                title TEXT NOT NULL,
+                summary TEXT NOT NULL,
+                publisher TEXT NULL,
+                publisher_url TEXT NULL,
+                published_at TIMESTAMP NULL,
+                first_seen_at TIMESTAMP NOT NULL,
+                digest_date VARCHAR(10) NULL,
+                CONSTRAINT ux_news_items_key UNIQUE (item_key)
+            )""",
+            "CREATE INDEX ix_news_items_first_seen ON news_items (first_seen_at)",
+            """CREATE TABLE curator_digests (
+                digest_date VARCHAR(10) PRIMARY KEY,
+                chat VARCHAR(128) NOT NULL,
+                state VARCHAR(16) NOT NULL,
+                attempts INTEGER NOT NULL,
+                claimed_by VARCHAR(64) NULL,
+                lease_until TIMESTAMP NULL,
+                claimed_at TIMESTAMP NOT NULL,
+                finished_at TIMESTAMP NULL,
+                items INTEGER NOT NULL,
+                detail TEXT NULL
+            )""",
+        ),
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version
