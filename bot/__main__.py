@@ -51,15 +51,19 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.cli_ask import ask_jsonl, ask_text, parse_now
+    from bot.cli_ask import BadLineError, ask_jsonl, ask_text, parse_now
     from bot.core.answering import Answerer
     from bot.knowledge.loader import load_knowledge
 
+    try:
+        now = parse_now(args.now, dt.datetime.now(dt.UTC))
+    except BadLineError as exc:
+        print(f"banbot ask: --now: {exc}", file=sys.stderr)
+        return 2
     answerer = Answerer(load_knowledge(settings.knowledge_dir))
     if args.jsonl:
-        ask_jsonl(answerer, sys.stdin, sys.stdout, args.lang)
+        ask_jsonl(answerer, sys.stdin.buffer, sys.stdout.buffer, args.lang)
         return 0
-    now = parse_now(args.now, dt.datetime.now(dt.UTC))
     print(ask_text(answerer, " ".join(args.question), now, args.lang))
     return 0
 
