@@ -9,10 +9,11 @@ import argparse
 import datetime as dt
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from bot.settings import Settings, load_settings
+from bot.errors import KnowledgeError
+from bot.settings import Settings, SettingsError, load_settings
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -100,19 +101,34 @@ def _cmd_discord(args: argparse.Namespace, settings: Settings) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    settings = load_settings()
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        print(exc, file=sys.stderr)
+        return 2
     command = args.command or "run"
     if command in ("run", "chat"):
         from bot.app import run_app
 
         return run_app(settings, console_only=command == "chat")
-    if command == "ask":
-        return _cmd_ask(args, settings)
-    if command == "kb":
-        return _cmd_kb(args, settings)
-    if command == "bench":
-        return _cmd_bench(args, settings)
-    return _cmd_discord(args, settings)
+    try:
+        return _COMMANDS[command](args, settings)
+    except KnowledgeError as exc:
+        first = f"; first: {exc.problems[0]}" if exc.problems else ""
+        print(
+            f"BANBOT_KNOWLEDGE_DIR={settings.knowledge_dir}: cannot load the knowledge, "
+            f"{len(exc.problems)} problem(s){first} (see `banbot kb check`)",
+            file=sys.stderr,
+        )
+        return 1
+
+
+_COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
+    "ask": _cmd_ask,
+    "kb": _cmd_kb,
+    "bench": _cmd_bench,
+    "discord": _cmd_discord,
+}
 
 
 def run() -> int:

@@ -20,10 +20,11 @@ from bot.delivery.subscriptions import SubscriptionService
 from bot.knowledge.holder import KnowledgeHolder
 from bot.knowledge.watch import watch_knowledge
 from bot.logging_setup import setup_logging
+from bot.ops.database import DatabaseUnavailableError, open_database
 from bot.ops.health import HealthServer, Probe
 from bot.ops.metrics import MeteredFeedback, MeteredSender, Metrics
 from bot.settings import Settings
-from bot.storage.sql import Store, open_store
+from bot.storage.sql import Store
 
 if TYPE_CHECKING:
     from bot.adapters.console import ConsoleChat
@@ -84,7 +85,7 @@ class App:
         holder = KnowledgeHolder(settings.knowledge_dir)
         metrics = self.metrics
         if self.store is None:
-            self.store = await open_store(settings.database_url, schema=settings.database_schema)
+            self.store = await open_database(settings)
         service = SubscriptionService(self.store, lambda: holder.kb, self.clock, settings)
         feedback = MeteredFeedback(service, metrics)
         self.ctx = BotContext(holder, service, feedback, self.clock, settings, metrics=metrics, gaps=service)
@@ -245,6 +246,9 @@ def run_app(settings: Settings, *, console_only: bool = False) -> int:
         asyncio.run(serve(App(settings, console_only=console_only)))
     except KeyboardInterrupt:
         pass
+    except DatabaseUnavailableError as exc:  # already one line naming the variable, password redacted
+        log.error("banbot stopped: %s", exc)
+        return 1
     except Exception as exc:  # one clear line for the operator (through logging, so secrets are redacted)
         log.error(
             "banbot stopped on an error: %s: %s", type(exc).__name__, exc, exc_info=log.isEnabledFor(logging.DEBUG)
