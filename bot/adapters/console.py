@@ -12,12 +12,14 @@ import sys
 import threading
 from pathlib import Path
 from typing import Literal, TextIO
+from zoneinfo import ZoneInfo
 
 from bot.context import BotContext
 from bot.core.language import detect_language
 from bot.core.messages import msg
-from bot.core.models import Lang
+from bot.core.models import Lang, Reply
 from bot.core.render_text import render_plain
+from bot.delivery.parsing import parse_timezone
 from bot.delivery.ports import ChatRef, Platform
 from bot.errors import SubscriptionError
 
@@ -131,7 +133,7 @@ class ConsoleChat:
         answerer = self._ctx.knowledge.answerer
         try:
             if command == "/countdown":
-                return render_plain(answerer.countdown(now, lang, deadline_id=rest.strip() or None))
+                return render_plain(await self._countdown(rest.strip(), lang))
             if command == "/timeline":
                 return render_plain(answerer.timeline(now, lang))
             if command == "/sources":
@@ -144,6 +146,22 @@ class ConsoleChat:
             return render_plain(self._ctx.ask(question, platform=Platform.CONSOLE))
         except SubscriptionError as exc:
             return str(exc)
+
+    async def _countdown(self, arg: str, lang: Lang) -> Reply:
+        """`/countdown [deadline id | time zone]`: in the zone given, else this chat's subscription zone, else UTC.
+
+        A zone that cannot be read raises SubscriptionError with the shared parser's explanation.
+        """
+        answerer = self._ctx.knowledge.answerer
+        now = self._ctx.clock()
+        if arg.lower() in answerer.kb.deadlines:
+            return answerer.countdown(now, lang, deadline_id=arg.lower())
+        if arg:
+            zone = parse_timezone(arg, lang)
+        else:
+            views = await self._ctx.subscriptions.list(CONSOLE_CHAT)
+            zone = views[0].timezone if views else "UTC"
+        return answerer.countdown(now, lang, tz=ZoneInfo(zone))
 
     async def _subscriptions(self, command: str, args: list[str], lang: Lang) -> str:
         from bot.delivery.texts import render_subscribed, render_subscriptions
