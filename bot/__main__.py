@@ -19,8 +19,23 @@ from bot.settings import Settings, SettingsError, load_settings
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="banbot", description="Sourced answers and countdowns about the US TikTok ban.")
     sub = p.add_subparsers(dest="command")
-    sub.add_parser("run", help="run every configured adapter, or the console chat when no token is set")
-    sub.add_parser("chat", help="interactive console chat (plain stdin when not a terminal)")
+    sub.add_parser(
+        "run",
+        help="run every configured adapter, or the console chat when no token is set",
+        description="Run the bot: every adapter whose token is set (BANBOT_TELEGRAM_TOKEN, BANBOT_DISCORD_TOKEN), "
+        "the countdown scheduler, knowledge hot reload and, with BANBOT_HEALTH_PORT, the health server; until "
+        "SIGTERM or Ctrl-C. With no token set it opens the console chat instead. Settings come from the "
+        "environment and .env (see .env.example).",
+    )
+    sub.add_parser(
+        "chat",
+        help="interactive console chat (plain stdin when not a terminal)",
+        description="Chat with the bot in this terminal, whatever tokens are set: questions in English or "
+        "Chinese, /countdown [time zone], /timeline, /sources, /subscribe [HH:MM] [time zone], /unsubscribe, "
+        "/subscriptions, /help, /quit. Countdown posts arrive in the chat. On a terminal, logs go to "
+        "data/banbot.log (or BANBOT_LOG_FILE) so they never interleave with the conversation. With piped "
+        "input it answers line by line until the end of input, logging to stderr.",
+    )
 
     ask = sub.add_parser("ask", help="answer one question, or JSON lines on stdin with --jsonl")
     ask.add_argument("question", nargs="*", help="the question (omit with --jsonl)")

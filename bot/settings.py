@@ -19,6 +19,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from bot.errors import BanbotError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+CHAT_LOG_FILE = PROJECT_ROOT / "data" / "banbot.log"
+"""Where logs go while the console chat owns the terminal, unless BANBOT_LOG_FILE says otherwise."""
 ENV_PREFIX = "BANBOT_"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 DATABASE_SCHEMES = ("sqlite+aiosqlite", "postgresql+asyncpg")
@@ -35,6 +37,7 @@ class Settings(BaseSettings):
     knowledge_dir: Path = PROJECT_ROOT / "knowledge"
     log_level: str = "INFO"
     log_json: bool = False
+    log_file: Path | None = None  # unset: stderr, or CHAT_LOG_FILE while the console chat owns the terminal
 
     # --- storage and delivery ---
     database_url: str = f"sqlite+aiosqlite:///{PROJECT_ROOT / 'data' / 'banbot.sqlite3'}"

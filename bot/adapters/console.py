@@ -33,6 +33,11 @@ ChatEnd = Literal["quit", "eof"]
 """How a chat ended: the user asked to leave (/quit, or end of input on a terminal), or piped input ran out."""
 
 
+def owns_terminal(stdin: TextIO, stdout: TextIO) -> bool:
+    """True when the chat runs on a terminal: the user reads its output there, so logs must go elsewhere."""
+    return stdin.isatty() and stdout.isatty()
+
+
 class _FdLines:
     """Lines read with os.read from a file descriptor.
 
@@ -70,7 +75,7 @@ class ConsoleChat:
         self._ctx = ctx
         self._in = stdin if stdin is not None else sys.stdin
         self._out = stdout if stdout is not None else sys.stdout
-        self.interactive = self._in.isatty() and self._out.isatty()
+        self.interactive = owns_terminal(self._in, self._out)
         self._lines = None if self.interactive else _fd_lines(self._in)
         self._history: Path | None = None
 

@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 import io
+import os
+import pty
+import select
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -10,7 +16,7 @@ import pytest
 from bot.app import App, serve
 from bot.delivery.parsing import parse_timezone
 from bot.errors import SubscriptionError
-from bot.settings import Settings
+from bot.settings import PROJECT_ROOT, Settings
 from tests.delivery.support import FakeClock, utc
 from tests.ops.conftest import banbot, clean_env
 
@@ -125,3 +131,49 @@ def test_countdown_with_a_bad_zone_in_the_chat_is_a_message_not_a_traceback(kb_d
     assert result.returncode == 0
     assert "Unknown time zone “foo”." in result.stdout and "“Europe” is a region" in result.stdout
     assert "Traceback" not in result.stderr and "went wrong" not in result.stdout
+
+
+def _chat_on_a_terminal(env: dict[str, str], typed: bytes) -> str:
+    """Run `banbot chat` with stdin, stdout and stderr all on one pseudo-terminal, as in a real terminal."""
+    main, child = pty.openpty()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", "chat"], stdin=child, stdout=child, stderr=child, cwd=PROJECT_ROOT, env=env
+    )
+    os.close(child)
+    os.write(main, typed)
+    seen = b""
+    deadline = time.monotonic() + 60
+    try:
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([main], [], [], 1)
+            if not ready:
+                continue
+            try:
+                chunk = os.read(main, 65536)
+            except OSError:  # EIO: the chat exited and closed the terminal
+                break
+            if not chunk:
+                break
+            seen += chunk
+    finally:
+        process.wait(timeout=30)
+        os.close(main)
+    assert process.returncode == 0, seen
+    return seen.decode("utf-8", errors="replace")
+
+
+def test_on_a_terminal_log_lines_never_interleave_with_the_chat(kb_dir: Path, db_url: str, tmp_path: Path) -> None:
+    log = tmp_path / "chat.log"
+    env = clean_env(BANBOT_KNOWLEDGE_DIR=str(kb_dir), BANBOT_DATABASE_URL=db_url, BANBOT_LOG_FILE=str(log))
+    screen = _chat_on_a_terminal(env | {"TERM": "dumb"}, b"What is RedNote?\n/quit\n")
+    assert "banbot console chat." in screen and "Shanghai-based lifestyle app" in screen
+    assert " INFO " not in screen and "banbot running" not in screen and "banbot stopped" not in screen
+    logged = log.read_text(encoding="utf-8")
+    assert "INFO bot.app: banbot" in logged and "banbot stopped" in logged
+
+
+def test_run_and_chat_help_describe_the_commands() -> None:
+    run_help = banbot("run", "--help", env=clean_env()).stdout
+    assert "every adapter whose token is set" in run_help and "console chat" in run_help
+    chat_help = banbot("chat", "--help", env=clean_env()).stdout
+    assert "/countdown [time zone]" in chat_help and "data/banbot.log" in chat_help
