@@ -148,7 +148,7 @@ class Settings(BaseSettings):
     @field_validator("discord_token")
     @classmethod
     def _discord_token(cls, value: SecretStr | None) -> SecretStr | None:
-        if value is not None and (not value.get_secret_value() or any(c.isspace() for c in value.get_secret_value())):
+        if value is not None and any(c.isspace() for c in value.get_secret_value()):
             raise ValueError("not a Discord bot token: it has spaces (paste the token alone, without 'Bot ')")
         return value
 
@@ -190,11 +190,8 @@ def _shown(field: str, value: object) -> str:
 
 
 def _problem(error: dict[str, Any]) -> str:
-    loc = error.get("loc") or ()
-    field = str(loc[0]) if loc else ""
-    reason = str(error.get("msg", "invalid")).removeprefix("Value error, ")
-    if not field:
-        return f"settings: {reason}"
+    field = str(error["loc"][0])  # every check is on one field: the variable to name
+    reason = str(error["msg"]).removeprefix("Value error, ")
     # The whole variable, not just the list item pydantic names (`input`), when it came from the environment
     value = os.environ.get(ENV_PREFIX + field.upper(), error.get("input", ""))
     return f"{ENV_PREFIX}{field.upper()}={_shown(field, value)}: {reason}"

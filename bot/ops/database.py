@@ -42,8 +42,10 @@ def _reason(exc: BaseException) -> str:
     """The driver's own words, on one line, without SQLAlchemy's wrapping and links."""
     cause = getattr(exc, "orig", None) or exc
     text = str(cause).split("\n(Background on this error", 1)[0].strip()
-    text = " ".join(text.split()) or type(cause).__name__
-    return f"{type(cause).__name__}: {text}" if isinstance(cause, OSError | TimeoutError) else text
+    text, name = " ".join(text.split()), type(cause).__name__
+    if isinstance(cause, OSError | TimeoutError) or not text:  # their text alone can be terse or empty
+        return f"{name}: {text}" if text else name
+    return text
 
 
 def describe_failure(settings: Settings, exc: BaseException) -> str:
