@@ -9,10 +9,11 @@ import argparse
 import datetime as dt
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from bot.settings import Settings, load_settings
+from bot.errors import KnowledgeError
+from bot.settings import Settings, SettingsError, load_settings
 
 
 def _positive_int(text: str) -> int:
@@ -38,8 +39,23 @@ def _positive_float(text: str) -> float:
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="banbot", description="Sourced answers and countdowns about the US TikTok ban.")
     sub = p.add_subparsers(dest="command")
-    sub.add_parser("run", help="run every configured adapter, or the console chat when no token is set")
-    sub.add_parser("chat", help="interactive console chat (plain stdin when not a terminal)")
+    sub.add_parser(
+        "run",
+        help="run every configured adapter, or the console chat when no token is set",
+        description="Run the bot: every adapter whose token is set (BANBOT_TELEGRAM_TOKEN, BANBOT_DISCORD_TOKEN), "
+        "the countdown scheduler, knowledge hot reload and, with BANBOT_HEALTH_PORT, the health server; until "
+        "SIGTERM or Ctrl-C. With no token set it opens the console chat instead. Settings come from the "
+        "environment and .env (see .env.example).",
+    )
+    sub.add_parser(
+        "chat",
+        help="interactive console chat (plain stdin when not a terminal)",
+        description="Chat with the bot in this terminal, whatever tokens are set: questions in English or "
+        "Chinese, /countdown [time zone], /timeline, /sources, /subscribe [HH:MM] [time zone], /unsubscribe, "
+        "/subscriptions, /help, /quit. Countdown posts arrive in the chat. On a terminal, logs go to "
+        "data/banbot.log (or BANBOT_LOG_FILE) so they never interleave with the conversation. With piped "
+        "input it answers line by line until the end of input, logging to stderr.",
+    )
 
     ask = sub.add_parser("ask", help="answer one question, or JSON lines on stdin with --jsonl")
     ask.add_argument("question", nargs="*", help="the question (omit with --jsonl)")
@@ -84,15 +100,19 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.cli_ask import ask_jsonl, ask_text, parse_now
+    from bot.cli_ask import BadLineError, ask_jsonl, ask_text, parse_now
     from bot.engine import AnswererFactory
     from bot.knowledge.loader import load_knowledge
 
+    try:
+        now = parse_now(args.now, dt.datetime.now(dt.UTC))
+    except BadLineError as exc:
+        print(f"banbot ask: --now: {exc}", file=sys.stderr)
+        return 2
     answerer = AnswererFactory.from_settings(settings)(load_knowledge(settings.knowledge_dir))
     if args.jsonl:
-        ask_jsonl(answerer, sys.stdin, sys.stdout, args.lang)
+        ask_jsonl(answerer, sys.stdin.buffer, sys.stdout.buffer, args.lang)
         return 0
-    now = parse_now(args.now, dt.datetime.now(dt.UTC))
     print(ask_text(answerer, " ".join(args.question), now, args.lang))
     return 0
 
@@ -153,19 +173,34 @@ def _cmd_discord(args: argparse.Namespace, settings: Settings) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    settings = load_settings()
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        print(exc, file=sys.stderr)
+        return 2
     command = args.command or "run"
     if command in ("run", "chat"):
         from bot.app import run_app
 
         return run_app(settings, console_only=command == "chat")
-    if command == "ask":
-        return _cmd_ask(args, settings)
-    if command == "kb":
-        return _cmd_kb(args, settings)
-    if command == "bench":
-        return _cmd_bench(args, settings)
-    return _cmd_discord(args, settings)
+    try:
+        return _COMMANDS[command](args, settings)
+    except KnowledgeError as exc:
+        first = f"; first: {exc.problems[0]}" if exc.problems else ""
+        print(
+            f"BANBOT_KNOWLEDGE_DIR={settings.knowledge_dir}: cannot load the knowledge, "
+            f"{len(exc.problems)} problem(s){first} (see `banbot kb check`)",
+            file=sys.stderr,
+        )
+        return 1
+
+
+_COMMANDS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
+    "ask": _cmd_ask,
+    "kb": _cmd_kb,
+    "bench": _cmd_bench,
+    "discord": _cmd_discord,
+}
 
 
 def run() -> int:

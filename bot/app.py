@@ -8,8 +8,10 @@ import contextlib
 import datetime as dt
 import logging
 import signal
+import sys
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, TextIO
 
 from bot import __version__
@@ -23,10 +25,11 @@ from bot.knowledge.check import overdue_entries
 from bot.knowledge.holder import KnowledgeHolder
 from bot.knowledge.watch import watch_knowledge
 from bot.logging_setup import setup_logging
+from bot.ops.database import DatabaseUnavailableError, open_database
 from bot.ops.health import HealthServer, Probe
 from bot.ops.metrics import MeteredFeedback, MeteredSender, Metrics
-from bot.settings import Settings
-from bot.storage.sql import Store, open_store
+from bot.settings import CHAT_LOG_FILE, Settings
+from bot.storage.sql import Store
 
 if TYPE_CHECKING:
     from bot.adapters.console import ConsoleChat
@@ -90,7 +93,7 @@ class App:
         holder = await asyncio.to_thread(KnowledgeHolder, settings.knowledge_dir, None, factory)
         metrics = self.metrics
         if self.store is None:
-            self.store = await open_store(settings.database_url, schema=settings.database_schema)
+            self.store = await open_database(settings)
         service = SubscriptionService(self.store, lambda: holder.kb, self.clock, settings)
         feedback = MeteredFeedback(service, metrics)
         self.ctx = BotContext(holder, service, feedback, self.clock, settings, metrics=metrics, gaps=service)
@@ -247,13 +250,38 @@ async def serve(app: App) -> None:
                 loop.remove_signal_handler(sig)
 
 
-def run_app(settings: Settings, *, console_only: bool = False) -> int:
+def log_file(settings: Settings, *, console_only: bool) -> Path | None:
+    """BANBOT_LOG_FILE; else CHAT_LOG_FILE when the console chat will own the terminal; else None (stderr)."""
+    if settings.log_file is not None:
+        return settings.log_file
+    from bot.adapters.console import owns_terminal
+
+    chat = console_only or (settings.telegram_token is None and settings.discord_token is None)
+    return CHAT_LOG_FILE if chat and owns_terminal(sys.stdin, sys.stdout) else None
+
+
+def _setup_logging(settings: Settings, *, console_only: bool) -> None:
     secrets = [s.get_secret_value() for s in (settings.telegram_token, settings.discord_token) if s is not None]
-    setup_logging(settings.log_level, json_lines=settings.log_json, secrets=secrets)
+    file = log_file(settings, console_only=console_only)
+    try:
+        setup_logging(settings.log_level, json_lines=settings.log_json, secrets=secrets, file=file)
+    except OSError as exc:  # an unwritable log file must not stop the bot: log to stderr instead
+        setup_logging(settings.log_level, json_lines=settings.log_json, secrets=secrets)
+        log.warning("cannot write the log file %s (%s): logging to stderr", file, exc.strerror or exc)
+        return
+    if file is not None and settings.log_file is None:
+        print(f"banbot: logs go to {file} while the console chat runs", file=sys.stderr)
+
+
+def run_app(settings: Settings, *, console_only: bool = False) -> int:
+    _setup_logging(settings, console_only=console_only)
     try:
         asyncio.run(serve(App(settings, console_only=console_only)))
     except KeyboardInterrupt:
         pass
+    except DatabaseUnavailableError as exc:  # already one line naming the variable, password redacted
+        log.error("banbot stopped: %s", exc)
+        return 1
     except Exception as exc:  # one clear line for the operator (through logging, so secrets are redacted)
         log.error(
             "banbot stopped on an error: %s: %s", type(exc).__name__, exc, exc_info=log.isEnabledFor(logging.DEBUG)

@@ -1,4 +1,5 @@
-"""Logging: one line per event on stderr, plain or JSON, with secrets redacted."""
+"""Logging: one line per event on stderr (or a file while the console chat owns the terminal), plain or JSON,
+with secrets redacted."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import json
 import logging
 import sys
 from collections.abc import Iterable
+from pathlib import Path
 from typing import TextIO
 
 NOISY_LOGGERS = (
@@ -80,17 +82,37 @@ class JsonFormatter(logging.Formatter):
 
 
 def setup_logging(
-    level: str = "INFO", *, json_lines: bool = False, secrets: Iterable[str] = (), stream: TextIO | None = None
+    level: str = "INFO",
+    *,
+    json_lines: bool = False,
+    secrets: Iterable[str] = (),
+    stream: TextIO | None = None,
+    file: Path | None = None,
 ) -> None:
-    """Configure the root logger once for the process: one line per event on `stream` (default stderr)."""
-    handler = logging.StreamHandler(stream if stream is not None else sys.stderr)
-    if json_lines:
-        handler.setFormatter(JsonFormatter())
-    else:
-        handler.setFormatter(OneLineFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    handler.addFilter(RedactSecrets(secrets))
+    """Configure the root logger once for the process: one line per event on `stream` (default stderr).
+
+    With `file`, every event goes to that file instead and only errors still reach `stream`: the console
+    chat owns the terminal, and log lines must not interleave with the conversation. Raises OSError when
+    the file cannot be opened.
+    """
+    handlers: list[logging.Handler] = []
+    if file is not None:
+        file.parent.mkdir(parents=True, exist_ok=True)
+        handlers.append(logging.FileHandler(file, encoding="utf-8"))
+    terminal = logging.StreamHandler(stream if stream is not None else sys.stderr)
+    if file is not None:
+        terminal.setLevel(logging.ERROR)
+    handlers.append(terminal)
+    formatter = JsonFormatter() if json_lines else OneLineFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    redact = RedactSecrets(secrets)
+    for handler in handlers:
+        handler.setFormatter(formatter)
+        handler.addFilter(redact)
     root = logging.getLogger()
-    root.handlers[:] = [handler]
+    for old in root.handlers:
+        if isinstance(old, logging.FileHandler):
+            old.close()
+    root.handlers[:] = handlers
     root.setLevel(level.upper())
     for name in NOISY_LOGGERS:
         logging.getLogger(name).setLevel(logging.WARNING)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from typing import Any
 
 from bot.settings import PROJECT_ROOT
 
@@ -41,17 +42,75 @@ def test_ask_jsonl_contract_in_order_with_per_line_now() -> None:
     assert all(0.0 <= o["confidence"] <= 1.0 for o in out)
 
 
-def test_ask_jsonl_survives_bad_lines() -> None:
-    result = _banbot(
-        "ask",
-        "--jsonl",
-        stdin='not json\n[1,2]\n{"id": 9}\n{"id": 10, "question": "hi", "now": "yesterday"}\n',
+def _reject_constant(name: str) -> None:
+    raise AssertionError(f"{name} is not valid JSON")
+
+
+def _strict_json(line: bytes) -> dict[str, Any]:
+    """A line as a strict JSON parser (RFC 8259, UTF-8) reads it: no NaN, no lone surrogates."""
+    value = json.loads(line.decode("utf-8"), parse_constant=_reject_constant)
+    json.dumps(value, ensure_ascii=False).encode("utf-8")  # raises on a lone surrogate escape
+    assert isinstance(value, dict)
+    return value
+
+
+GOOD = b'{"id": "%s", "question": "What is RedNote?", "now": "2025-06-01T10:00:00Z"}'
+BAD_LINES: list[tuple[bytes, object, str]] = [
+    # (line, id echoed, part of the error)
+    (b'{"id": "low", "question": "days until the ban?", "now": "0001-01-01T00:00:00+05:00"}', "low", "out of range"),
+    (b'{"id": "high", "question": "days until the ban?", "now": "9999-12-31T23:59:59-05:00"}', "high", "out of range"),
+    (b'{"id": "word", "question": "What is RedNote?", "now": "yesterday"}', "word", "bad now"),
+    (b'{"id": "num", "question": "What is RedNote?", "now": 1736500000}', "num", "bad now"),
+    (b'{"id": "deep", "question": ' + b"[" * 100_000 + b"]" * 100_000 + b"}", None, "nested too deeply"),
+    (b'{"id": ' + b"9" * 5000 + b', "question": "What is RedNote?"}', None, "too many digits"),
+    (b'{"id": "sur", "question": "What is \\udc00RedNote?"}', "sur", "lone surrogate"),
+    (b'{"id": "\\ud800x", "question": "What is RedNote?"}', "\ufffdx", "lone surrogate"),
+    (b'{"id": "utf", "question": "What is \xffRedNote?"}', "utf", "not valid UTF-8"),
+    (b"\xc3\x28 not even json", None, "not valid UTF-8"),
+    (b"[1, 2]", None, "expected a JSON object"),
+    (b'"just a string"', None, "expected a JSON object"),
+    (b"not json", None, "not JSON"),
+    (b'{"id": "noq"}', "noq", "missing question"),
+    (b'{"id": "numq", "question": 42}', "numq", "missing question"),
+    (b'{"id": ["a"], "question": "What is RedNote?"}', None, "id must be a string or a number"),
+]
+
+
+def test_ask_jsonl_one_valid_line_out_per_line_in_whatever_the_input() -> None:
+    special_ids = [b'{"id": NaN, "question": "What is RedNote?"}', b'{"id": -Infinity, "question": "What is RedNote?"}']
+    special_ids.append(b'{"id": 1e999, "question": "What is RedNote?"}')
+    stream = [GOOD % b"first"]
+    for i, (line, _, _) in enumerate(BAD_LINES):
+        stream += [line, GOOD % str(i).encode()]
+    stream += [*special_ids, b"", GOOD % b"last"]  # the blank line is skipped
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "ask", "--jsonl"],
+        input=b"\n".join(stream) + b"\n",
+        capture_output=True,
+        cwd=PROJECT_ROOT,
+        check=False,
     )
-    assert result.returncode == 0
-    out = [json.loads(line) for line in result.stdout.splitlines()]
-    assert [o.get("id") for o in out] == [None, None, 9, 10]
-    assert "error" in out[0] and "error" in out[1]
-    assert out[2]["answered"] is False
+    assert result.returncode == 0, result.stderr.decode(errors="replace")[-2000:]
+    out = [_strict_json(line) for line in result.stdout.splitlines()]
+    assert len(out) == len(stream) - 1
+    assert out[0]["id"] == "first" and out[-1]["id"] == "last"
+    keys = {"id", "answered", "answer", "entry", "confidence", "sources", "lang", "suggestions"}
+    for i, (_, item_id, error) in enumerate(BAD_LINES):
+        bad, good = out[1 + 2 * i], out[2 + 2 * i]
+        assert set(bad) == keys | {"error"} and error in bad["error"], bad
+        assert bad["id"] == item_id and bad["answered"] is False and bad["answer"] == "" and bad["sources"] == []
+        assert set(good) == keys and good["id"] == str(i) and good["answered"] is True
+    assert [o["id"] for o in out[-4:-1]] == ["NaN", "-Infinity", "Infinity"]
+    assert all(o["answered"] and "error" not in o for o in out[-4:])
+
+
+def test_ask_text_with_a_bad_now_is_an_error() -> None:
+    result = _banbot("ask", "--now", "yesterday", "What is RedNote?")
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr.strip() == (
+        "banbot ask: --now: bad now “yesterday”: expected an ISO-8601 time such as 2025-01-10T12:00:00Z"
+    )
 
 
 def test_ask_text_prints_answer_with_sources() -> None:

@@ -12,12 +12,14 @@ import sys
 import threading
 from pathlib import Path
 from typing import Literal, TextIO
+from zoneinfo import ZoneInfo
 
 from bot.context import BotContext
 from bot.core.language import detect_language
 from bot.core.messages import msg
-from bot.core.models import Lang
+from bot.core.models import Lang, Reply
 from bot.core.render_text import render_plain
+from bot.delivery.parsing import parse_timezone
 from bot.delivery.ports import ChatRef, Platform
 from bot.errors import SubscriptionError
 
@@ -29,6 +31,11 @@ QUIT = frozenset({"/quit", "/exit", "quit", "exit", "退出"})
 
 ChatEnd = Literal["quit", "eof"]
 """How a chat ended: the user asked to leave (/quit, or end of input on a terminal), or piped input ran out."""
+
+
+def owns_terminal(stdin: TextIO, stdout: TextIO) -> bool:
+    """True when the chat runs on a terminal: the user reads its output there, so logs must go elsewhere."""
+    return stdin.isatty() and stdout.isatty()
 
 
 class _FdLines:
@@ -68,7 +75,7 @@ class ConsoleChat:
         self._ctx = ctx
         self._in = stdin if stdin is not None else sys.stdin
         self._out = stdout if stdout is not None else sys.stdout
-        self.interactive = self._in.isatty() and self._out.isatty()
+        self.interactive = owns_terminal(self._in, self._out)
         self._lines = None if self.interactive else _fd_lines(self._in)
         self._history: Path | None = None
 
@@ -131,7 +138,7 @@ class ConsoleChat:
         answerer = self._ctx.knowledge.answerer
         try:
             if command == "/countdown":
-                return render_plain(answerer.countdown(now, lang, deadline_id=rest.strip() or None))
+                return render_plain(await self._countdown(rest.strip(), lang))
             if command == "/timeline":
                 return render_plain(answerer.timeline(now, lang))
             if command == "/sources":
@@ -144,6 +151,22 @@ class ConsoleChat:
             return render_plain(self._ctx.ask(question, platform=Platform.CONSOLE))
         except SubscriptionError as exc:
             return str(exc)
+
+    async def _countdown(self, arg: str, lang: Lang) -> Reply:
+        """`/countdown [deadline id | time zone]`: in the zone given, else this chat's subscription zone, else UTC.
+
+        A zone that cannot be read raises SubscriptionError with the shared parser's explanation.
+        """
+        answerer = self._ctx.knowledge.answerer
+        now = self._ctx.clock()
+        if arg.lower() in answerer.kb.deadlines:
+            return answerer.countdown(now, lang, deadline_id=arg.lower())
+        if arg:
+            zone = parse_timezone(arg, lang)
+        else:
+            views = await self._ctx.subscriptions.list(CONSOLE_CHAT)
+            zone = views[0].timezone if views else "UTC"
+        return answerer.countdown(now, lang, tz=ZoneInfo(zone))
 
     async def _subscriptions(self, command: str, args: list[str], lang: Lang) -> str:
         from bot.delivery.texts import render_subscribed, render_subscriptions

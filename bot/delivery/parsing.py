@@ -17,6 +17,8 @@ _TIME = re.compile(r"^(\d{1,2})(?:\s*[:.hH点時]\s*(\d{1,2})?\s*分?)?\s*(am|pm
 _OFFSET = re.compile(r"^(?:utc|gmt)?\s*([+-])\s*(\d{1,2})(?::?(\d{2}))?$", re.IGNORECASE)
 _NOT_ZONES = {"Factory", "localtime", "posixrules", "posix", "right"}
 _REGION_PREFERENCE = ("America/", "Europe/", "Asia/", "Africa/", "Australia/", "Pacific/", "Atlantic/", "Indian/")
+MAX_ZONE_CHARS = 64
+"""Longer than any zone name or alias: such input is refused without echoing it whole."""
 
 ALIASES: dict[str, str] = {
     "utc": "UTC",
@@ -164,10 +166,39 @@ def suggest_timezones(text: str, limit: int = 3) -> list[str]:
     return found[:limit]
 
 
+def _refuse_long(cleaned: str, lang: Lang) -> None:
+    if len(cleaned) > MAX_ZONE_CHARS:
+        raise SubscriptionError(
+            _msg(
+                lang,
+                f"“{cleaned[:30]}…” is too long for a time zone. Use an IANA name such as Europe/London, "
+                "a city such as “new york”, or an offset such as UTC+8.",
+                f"“{cleaned[:30]}…”太长，不是时区。请使用 IANA 时区名（如 Asia/Shanghai）、城市名或时差（如 UTC+8）。",
+            )
+        )
+
+
+def _refuse_region(cleaned: str, lang: Lang) -> None:
+    """A region such as 'Europe' without a city: say so, with cities of that region."""
+    region = cleaned.rstrip("/").lower()
+    zones = [z for z in _zone_index()[0].values() if z.lower().startswith(region + "/")]
+    if region and zones:
+        known = sorted({z for z in ALIASES.values() if z in zones})
+        examples = ", ".join((known or zones)[:3])
+        raise SubscriptionError(
+            _msg(
+                lang,
+                f"“{cleaned}” is a region, not a time zone: add a city, e.g. {examples}.",
+                f"“{cleaned}”是地区而不是时区，请加上城市，例如 {examples}。",
+            )
+        )
+
+
 def parse_timezone(text: str, lang: Lang) -> str:
     """An IANA zone name from 'America/New_York', 'new york', 'UTC+8', 'Beijing', '北京'…"""
     cleaned = _clean(text)
     lowered = cleaned.lower()
+    _refuse_long(cleaned, lang)
     full, city = _zone_index()
     if lowered in full:
         return full[lowered]
@@ -181,6 +212,7 @@ def parse_timezone(text: str, lang: Lang) -> str:
     match = _OFFSET.match(lowered.replace(" ", ""))
     if match:
         return _offset_zone(match.group(1), int(match.group(2)), int(match.group(3) or 0), lang, cleaned)
+    _refuse_region(cleaned, lang)
     suggestions = suggest_timezones(cleaned)
     if suggestions:
         hint_en = f" Did you mean {' or '.join(suggestions)}?"

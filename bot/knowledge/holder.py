@@ -13,6 +13,9 @@ from bot.knowledge.loader import KnowledgeBase, load_knowledge
 
 log = logging.getLogger(__name__)
 
+MAX_LOGGED_PROBLEMS = 20
+"""A rejected reload logs this many problems, then a count; `banbot kb check` lists them all."""
+
 
 class KnowledgeHolder:
     """The current `KnowledgeBase` and `Answerer`. An invalid reload keeps the last good knowledge."""
@@ -38,7 +41,7 @@ class KnowledgeHolder:
         return self._swap(self._build())
 
     async def reload_async(self) -> bool:
-        """`reload`, with the loading and indexing (a few hundred ms) off the event loop; the swap stays on it."""
+        """`reload` with reading, validating and indexing in a worker thread; only the swap runs on the loop."""
         return self._swap(await asyncio.to_thread(self._build))
 
     def _build(self) -> Answerer | None:
@@ -46,10 +49,14 @@ class KnowledgeHolder:
         try:
             kb = load_knowledge(self.root)
         except KnowledgeError as exc:
-            for problem in exc.problems:
+            for problem in exc.problems[:MAX_LOGGED_PROBLEMS]:
                 log.error("knowledge reload rejected: %s", problem)
+            unlogged = len(exc.problems) - MAX_LOGGED_PROBLEMS
             log.error(
-                "knowledge reload rejected: %d problem(s); keeping version %s", len(exc.problems), self.kb.version
+                "knowledge reload rejected: %d problem(s)%s; keeping version %s",
+                len(exc.problems),
+                f" ({unlogged} more not logged: run `banbot kb check`)" if unlogged > 0 else "",
+                self.kb.version,
             )
             return None
         if kb.version == self.kb.version:

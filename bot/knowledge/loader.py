@@ -30,6 +30,11 @@ M = TypeVar("M", bound=BaseModel)
 _LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 """libyaml's safe loader when PyYAML was built with it (several times faster), else the pure-Python one."""
 
+MAX_FILE_BYTES = 2 * 1024 * 1024
+"""A knowledge file larger than this is refused unread: parsing one holds the interpreter for seconds."""
+_ID_CHARS = 60
+"""Longest id quoted in a problem's field path."""
+
 
 @dataclass(frozen=True)
 class KnowledgeBase:
@@ -57,7 +62,8 @@ def _field_path(loc: Iterable[int | str], data: Any) -> str:
     for key in loc:
         if isinstance(key, int) and isinstance(node, list) and 0 <= key < len(node):
             item = node[key]
-            ident = item.get("id") if isinstance(item, dict) else None
+            ident = str(item.get("id") or "") if isinstance(item, dict) else ""
+            ident = ident if len(ident) <= _ID_CHARS else ident[:_ID_CHARS] + "…"
             parts.append(f"[{key}]" + (f"(id={ident})" if ident else ""))
             node = item
         else:
@@ -66,10 +72,21 @@ def _field_path(loc: Iterable[int | str], data: Any) -> str:
     return "".join(parts) or "(file)"
 
 
+def _read_capped(path: Path) -> bytes | None:
+    """The file's bytes; None when it is larger than MAX_FILE_BYTES (only that much is ever read)."""
+    with path.open("rb") as file:
+        raw = file.read(MAX_FILE_BYTES + 1)
+    return raw if len(raw) <= MAX_FILE_BYTES else None
+
+
 def _read(path: Path, root: Path, model: type[M], problems: list[Problem], digest: Any) -> M | None:
     rel = path.relative_to(root).as_posix()
     try:
-        raw = path.read_bytes()
+        raw = _read_capped(path)
+        if raw is None:
+            limit = f"{MAX_FILE_BYTES / 2**20:g} MB"
+            problems.append(Problem(rel, "(file)", f"larger than {limit}: split it into several files"))
+            return None
         digest.update(rel.encode() + b"\0" + raw)
         data = yaml.load(raw.decode("utf-8"), Loader=_LOADER)  # noqa: S506 - a safe loader, C or Python
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:

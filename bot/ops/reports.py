@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from collections.abc import Coroutine
 from pathlib import Path
 
 from bot.errors import KnowledgeError
 from bot.knowledge.loader import load_knowledge
+from bot.ops.database import DatabaseUnavailableError, using_database
 from bot.settings import Settings
 from bot.storage.records import FeedbackCount, Gap
-from bot.storage.sql import open_store
 
 
 def format_gaps(gaps: list[Gap]) -> str:
@@ -44,19 +45,13 @@ def format_feedback(counts: list[FeedbackCount], titles: dict[str, str] | None) 
 
 
 async def _gaps(settings: Settings, limit: int) -> str:
-    store = await open_store(settings.database_url, schema=settings.database_schema)
-    try:
+    async with using_database(settings) as store:
         return format_gaps(await store.top_gaps(limit))
-    finally:
-        await store.close()
 
 
 async def _feedback(settings: Settings) -> str:
-    store = await open_store(settings.database_url, schema=settings.database_schema)
-    try:
+    async with using_database(settings) as store:
         counts = await store.feedback_counts()
-    finally:
-        await store.close()
     return format_feedback(counts, _titles(settings.knowledge_dir))
 
 
@@ -68,11 +63,19 @@ def _titles(root: Path) -> dict[str, str] | None:
         return None
 
 
-def kb_gaps(settings: Settings, limit: int) -> int:
-    print(asyncio.run(_gaps(settings, limit)))
+def _report(make: Coroutine[object, object, str]) -> int:
+    """Print a report; exit status 1 with one line on stderr when the database cannot be used."""
+    try:
+        print(asyncio.run(make))
+    except DatabaseUnavailableError as exc:
+        print(exc, file=sys.stderr)
+        return 1
     return 0
+
+
+def kb_gaps(settings: Settings, limit: int) -> int:
+    return _report(_gaps(settings, limit))
 
 
 def kb_feedback(settings: Settings) -> int:
-    print(asyncio.run(_feedback(settings)))
-    return 0
+    return _report(_feedback(settings))

@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from bot.errors import KnowledgeError
-from bot.knowledge.loader import load_knowledge
+from bot.knowledge.loader import MAX_FILE_BYTES, load_knowledge
 from bot.settings import PROJECT_ROOT
 from tests.core.conftest import SAMPLE_ENTRIES, entry, write_kb
 
@@ -113,3 +113,23 @@ def test_a_url_is_listed_once(tmp_path: Path) -> None:
     (problem,) = err.value.problems
     assert (problem.file, problem.field) == ("sources/t.yaml", "sources(id=src-b).url")
     assert "same URL as source src-a" in problem.message
+
+
+def test_a_file_over_the_size_limit_is_one_problem(tmp_path: Path) -> None:
+    write_kb(tmp_path, SAMPLE_ENTRIES)
+    big = tmp_path / "entries" / "big.yaml"
+    big.write_text("entries:\n" + "  - {id: x, colour: red}\n" * (MAX_FILE_BYTES // 20))
+    assert big.stat().st_size > MAX_FILE_BYTES
+    with pytest.raises(KnowledgeError) as err:
+        load_knowledge(tmp_path)
+    (problem,) = err.value.problems
+    assert (problem.file, problem.field) == ("entries/big.yaml", "(file)")
+    assert problem.message == "larger than 2 MB: split it into several files"
+
+
+def test_a_long_id_is_shortened_in_the_field_path(tmp_path: Path) -> None:
+    write_kb(tmp_path, [{**entry("x" * 10_000, ["q"], ["问题"], "a", "答案"), "colour": "red"}])
+    with pytest.raises(KnowledgeError) as err:
+        load_knowledge(tmp_path)
+    fields = [problem.field for problem in err.value.problems]
+    assert fields == ["entries[0](id=" + "x" * 60 + f"…).{name}" for name in ("id", "colour")]

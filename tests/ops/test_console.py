@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 import io
+import os
+import pty
+import select
+import subprocess
+import sys
+import time
 from pathlib import Path
 
+import pytest
+
 from bot.app import App, serve
-from bot.settings import Settings
-from tests.delivery.support import FakeClock
+from bot.delivery.parsing import parse_timezone
+from bot.errors import SubscriptionError
+from bot.settings import PROJECT_ROOT, Settings
+from tests.delivery.support import FakeClock, utc
 from tests.ops.conftest import banbot, clean_env
 
 
@@ -92,3 +102,78 @@ async def test_serve_ends_with_the_chat(settings: Settings, clock: FakeClock) ->
     await serve(app)
     assert "Shanghai-based lifestyle app" in out.getvalue()
     assert app.engine is not None and not app.engine.running
+
+
+async def test_countdown_takes_a_time_zone_and_explains_a_bad_one(app: App, clock: FakeClock) -> None:
+    """The console's /countdown reads its zone with the shared parser, as Discord does; bad zones are explained."""
+    assert app.console is not None
+    handle = app.console.handle
+    clock.set(utc(2025, 1, 15, 16))  # still January 15 in UTC, already January 16 in Tokyo and Kiritimati
+    assert "4 days until the law taking effect" in await handle("/countdown")
+    assert "3 days until the law taking effect" in await handle("/countdown Pacific/Kiritimati")
+    assert "3 days until the law taking effect" in await handle("/countdown UTC+14")
+    assert "4 days until the law taking effect" in await handle("/countdown law-effective")  # a deadline id
+    assert (await handle("/countdown Europe")) == (
+        "“Europe” is a region, not a time zone: add a city, e.g. Europe/Berlin, Europe/London, Europe/Paris."
+    )
+    too_long = await handle("/countdown " + "x" * 300)
+    assert too_long.startswith("“" + "x" * 30 + "…” is too long for a time zone.") and len(too_long) < 200
+    assert (await handle("/countdown foo")).startswith("Unknown time zone “foo”.")
+    with pytest.raises(SubscriptionError, match="是地区而不是时区"):  # the shared parser, in Chinese too
+        parse_timezone("Asia", "zh")
+    await handle("/subscribe 09:00 Asia/Tokyo")
+    assert "3 days until the law taking effect" in await handle("/countdown")  # the chat's subscription zone
+
+
+def test_countdown_with_a_bad_zone_in_the_chat_is_a_message_not_a_traceback(kb_dir: Path, db_url: str) -> None:
+    env = clean_env(BANBOT_KNOWLEDGE_DIR=str(kb_dir), BANBOT_DATABASE_URL=db_url)
+    result = banbot("chat", env=env, stdin="/countdown foo\n/countdown Europe\n")
+    assert result.returncode == 0
+    assert "Unknown time zone “foo”." in result.stdout and "“Europe” is a region" in result.stdout
+    assert "Traceback" not in result.stderr and "went wrong" not in result.stdout
+
+
+def _chat_on_a_terminal(env: dict[str, str], typed: bytes) -> str:
+    """Run `banbot chat` with stdin, stdout and stderr all on one pseudo-terminal, as in a real terminal."""
+    main, child = pty.openpty()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", "chat"], stdin=child, stdout=child, stderr=child, cwd=PROJECT_ROOT, env=env
+    )
+    os.close(child)
+    os.write(main, typed)
+    seen = b""
+    deadline = time.monotonic() + 60
+    try:
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([main], [], [], 1)
+            if not ready:
+                continue
+            try:
+                chunk = os.read(main, 65536)
+            except OSError:  # EIO: the chat exited and closed the terminal
+                break
+            if not chunk:
+                break
+            seen += chunk
+    finally:
+        process.wait(timeout=30)
+        os.close(main)
+    assert process.returncode == 0, seen
+    return seen.decode("utf-8", errors="replace")
+
+
+def test_on_a_terminal_log_lines_never_interleave_with_the_chat(kb_dir: Path, db_url: str, tmp_path: Path) -> None:
+    log = tmp_path / "chat.log"
+    env = clean_env(BANBOT_KNOWLEDGE_DIR=str(kb_dir), BANBOT_DATABASE_URL=db_url, BANBOT_LOG_FILE=str(log))
+    screen = _chat_on_a_terminal(env | {"TERM": "dumb"}, b"What is RedNote?\n/quit\n")
+    assert "banbot console chat." in screen and "Shanghai-based lifestyle app" in screen
+    assert " INFO " not in screen and "banbot running" not in screen and "banbot stopped" not in screen
+    logged = log.read_text(encoding="utf-8")
+    assert "INFO bot.app: banbot" in logged and "banbot stopped" in logged
+
+
+def test_run_and_chat_help_describe_the_commands() -> None:
+    run_help = banbot("run", "--help", env=clean_env()).stdout
+    assert "every adapter whose token is set" in run_help and "console chat" in run_help
+    chat_help = banbot("chat", "--help", env=clean_env()).stdout
+    assert "/countdown [time zone]" in chat_help and "data/banbot.log" in chat_help

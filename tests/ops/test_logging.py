@@ -6,10 +6,14 @@ import io
 import json
 import logging
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
+from bot.app import log_file
 from bot.logging_setup import NOISY_LOGGERS, RedactSecrets, setup_logging
+from bot.settings import CHAT_LOG_FILE, PROJECT_ROOT
+from tests.delivery.support import make_settings
 
 TOKEN = "123456:ABC-secret-token-value"
 
@@ -24,6 +28,8 @@ def stream() -> Iterator[io.StringIO]:
     try:
         yield buffer
     finally:
+        for handler in root.handlers:
+            handler.close()
         root.handlers[:] = handlers
         root.setLevel(level)
         for name, was in noisy.items():
@@ -81,3 +87,35 @@ def test_redact_secrets_filter_rewrites_the_record() -> None:
     untouched = logging.LogRecord("x", logging.INFO, __file__, 1, "short text", None, None)
     RedactSecrets(["short"]).filter(untouched)  # too short to be a secret: not matched everywhere
     assert untouched.getMessage() == "short text"
+
+
+def test_with_a_file_every_event_goes_there_and_only_errors_to_the_terminal(
+    stream: io.StringIO, tmp_path: Path
+) -> None:
+    log_file = tmp_path / "logs" / "banbot.log"
+    setup_logging("INFO", secrets=[TOKEN], stream=stream, file=log_file)
+    log_events()
+    logged = log_file.read_text(encoding="utf-8").splitlines()
+    assert len(logged) == 3 and logged[0].endswith("INFO bot.test: plain event 1")
+    (shown,) = stream.getvalue().splitlines()
+    assert " ERROR bot.test: send failed for token [redacted]" in shown
+    assert TOKEN not in log_file.read_text(encoding="utf-8") + stream.getvalue()
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_logs_leave_the_terminal_only_while_the_console_chat_owns_it(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    console, with_token = make_settings(), make_settings(telegram_token="123:abc")
+    assert log_file(console, console_only=False) is None  # piped: the conversation is on stdout, logs on stderr
+    monkeypatch.setattr("sys.stdin", _Terminal())
+    monkeypatch.setattr("sys.stdout", _Terminal())
+    assert log_file(console, console_only=False) == CHAT_LOG_FILE == PROJECT_ROOT / "data" / "banbot.log"
+    assert log_file(with_token, console_only=True) == CHAT_LOG_FILE  # `banbot chat`
+    assert log_file(with_token, console_only=False) is None  # adapters run; no chat on the terminal
+    chosen = make_settings(log_file=tmp_path / "bot.log")
+    assert log_file(chosen, console_only=False) == tmp_path / "bot.log"

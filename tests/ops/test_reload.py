@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -14,7 +15,8 @@ import yaml
 
 from bot.app import App
 from bot.delivery.ports import Platform
-from bot.knowledge.holder import KnowledgeHolder
+from bot.knowledge.holder import MAX_LOGGED_PROBLEMS, KnowledgeHolder
+from bot.knowledge.loader import MAX_FILE_BYTES, KnowledgeBase, load_knowledge
 from bot.knowledge.watch import watch_knowledge
 from bot.settings import Settings
 from tests.core.conftest import SAMPLE_ENTRIES, entry
@@ -85,6 +87,57 @@ def test_invalid_edit_keeps_last_good_knowledge_and_logs_every_problem(
     assert any("entries/e.yaml" in m and "(id=broken).colour" in m for m in errors), errors
     assert any("deadlines.yaml" in m and "cannot read" in m for m in errors), errors
     assert any("keeping version " + good in m for m in errors), errors
+
+
+def test_a_flood_of_problems_logs_the_first_ones_and_a_count(kb_dir: Path, caplog: pytest.LogCaptureFixture) -> None:
+    holder = KnowledgeHolder(kb_dir)
+    good = holder.kb.version
+    broken = [{**entry(f"broken-{i}", [f"q{i}"], [f"问题{i}"], "a", "答案"), "colour": "red"} for i in range(500)]
+    write_entries(kb_dir, [*SAMPLE_ENTRIES, *broken])
+    with caplog.at_level(logging.ERROR, logger="bot.knowledge.holder"):
+        assert holder.reload() is False
+    errors = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
+    assert len(errors) == MAX_LOGGED_PROBLEMS + 1
+    assert "(id=broken-0).colour" in errors[0] and "(id=broken-19).colour" in errors[MAX_LOGGED_PROBLEMS - 1]
+    assert errors[-1] == (
+        "knowledge reload rejected: 500 problem(s) (480 more not logged: run `banbot kb check`); "
+        f"keeping version {good}"
+    )
+
+
+def test_an_oversized_file_is_refused_and_the_last_good_knowledge_stays(
+    kb_dir: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    holder = KnowledgeHolder(kb_dir)
+    good = holder.kb.version
+    (kb_dir / "entries" / "huge.yaml").write_bytes(b"entries:\n" + b"  - {id: x}\n" * (MAX_FILE_BYTES // 10))
+    with caplog.at_level(logging.ERROR, logger="bot.knowledge.holder"):
+        assert holder.reload() is False
+    assert holder.kb.version == good and OLD in answer(holder)
+    errors = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
+    assert errors == [
+        "knowledge reload rejected: entries/huge.yaml: (file): larger than 2 MB: split it into several files",
+        f"knowledge reload rejected: 1 problem(s); keeping version {good}",
+    ]
+
+
+async def test_answers_go_on_while_a_reload_is_being_validated(kb_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    holder = KnowledgeHolder(kb_dir)
+    started, release = threading.Event(), threading.Event()
+
+    def slow_load(root: Path) -> KnowledgeBase:
+        started.set()
+        release.wait()
+        return load_knowledge(root)
+
+    monkeypatch.setattr("bot.knowledge.holder.load_knowledge", slow_load)
+    write_entries(kb_dir, edited(NEW_ANSWER))
+    reload = asyncio.create_task(holder.reload_async())
+    await asyncio.to_thread(started.wait)  # validation has begun, in another thread
+    assert OLD in answer(holder)  # the loop answers meanwhile, from the current knowledge
+    release.set()
+    assert await reload is True
+    assert NEW in answer(holder)
 
 
 async def test_reload_async_swaps_on_the_loop(kb_dir: Path) -> None:

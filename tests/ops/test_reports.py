@@ -14,7 +14,7 @@ from bot.settings import Settings
 from bot.storage.sql import open_store
 from tests.core.conftest import SAMPLE_ENTRIES, write_kb
 from tests.delivery.support import FakeClock, utc
-from tests.ops.conftest import banbot, clean_env
+from tests.ops.conftest import banbot, clean_env, free_port
 
 GAP_ROW = re.compile(r"^\s*(\d+)\s+(en|zh)\s+(\d\.\d\d)\s+(\d{4}-\d\d-\d\d \d\d:\d\d)\s+(.+)$")
 FEEDBACK_ROW = re.compile(r"^\s*(\d+)\s+(\d+)\s+(\d+%|-)\s+(\S+?)(?::\s+(.*))?$")
@@ -133,3 +133,33 @@ def test_kb_check_warns_about_entries_past_their_review_date(tmp_path: Path) -> 
     assert "kb check: ok, 3 entries" in result.stdout
     warnings = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
     assert warnings == [f"warning: entry {entries[0]['id']} was due for review on 2020-01-01"]
+
+
+def test_a_corrupt_database_is_one_line_naming_the_variable_and_the_file(tmp_path: Path, kb_dir: Path) -> None:
+    db = tmp_path / "corrupt.sqlite3"
+    db.write_bytes(b"this is not an SQLite file\n" * 200)
+    url = f"sqlite+aiosqlite:///{db}"
+    env = clean_env(BANBOT_DATABASE_URL=url, BANBOT_KNOWLEDGE_DIR=str(kb_dir))
+    expected = f"BANBOT_DATABASE_URL={url}: cannot use the database (file {db.resolve()}): file is not a database"
+    for command in (["kb", "gaps"], ["kb", "feedback"]):
+        result = banbot(*command, env=env)
+        assert result.returncode == 1, result.stderr
+        assert (result.stdout, result.stderr) == ("", expected + "\n")
+    chat = banbot("chat", env=env, stdin="What is RedNote?\n")
+    assert chat.returncode == 1
+    errors = [line for line in chat.stderr.splitlines() if " ERROR " in line]
+    assert len(errors) == 1 and errors[0].endswith(f"ERROR bot.app: banbot stopped: {expected}"), chat.stderr
+    assert "Traceback" not in chat.stderr
+
+
+def test_an_unreachable_database_server_is_one_line_without_the_password(kb_dir: Path) -> None:
+    port = free_port()  # nothing listens there
+    url = f"postgresql+asyncpg://banbot:hunter22@127.0.0.1:{port}/banbot"
+    result = banbot("kb", "gaps", env=clean_env(BANBOT_DATABASE_URL=url, BANBOT_KNOWLEDGE_DIR=str(kb_dir)))
+    assert result.returncode == 1
+    (line,) = result.stderr.splitlines()
+    assert line.startswith(
+        f"BANBOT_DATABASE_URL=postgresql+asyncpg://banbot:***@127.0.0.1:{port}/banbot: "
+        f"cannot use the database (server 127.0.0.1:{port}/banbot): ConnectionRefusedError: "
+    ), line
+    assert "hunter22" not in result.stderr

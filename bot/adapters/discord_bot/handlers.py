@@ -11,7 +11,7 @@ import logging
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+from zoneinfo import ZoneInfo, available_timezones
 
 import discord
 from discord import app_commands
@@ -24,6 +24,7 @@ from bot.core.messages import msg
 from bot.core.models import Lang, Reply, ReplyKind
 from bot.core.ratelimit import UserRateLimiter
 from bot.core.text import clean_question
+from bot.delivery.parsing import parse_timezone
 from bot.delivery.ports import ChatRef, Platform, SubscriptionView
 from bot.errors import SubscriptionError
 
@@ -256,9 +257,10 @@ class DiscordHandlers:
             views = await self.ctx.subscriptions.list(chat_of(interaction))
             name = views[0].timezone if views else ""
         try:
-            tz = ZoneInfo(name or "UTC")
-        except (ZoneInfoNotFoundError, ValueError):
-            tz = ZoneInfo("UTC")
+            tz = ZoneInfo(parse_timezone(name, lang) if name else "UTC")
+        except SubscriptionError as exc:  # the shared parser's explanation, as on every surface
+            await self.notice(interaction, str(exc))
+            return
         answerer = self.ctx.knowledge.answerer
         reply = await self.compute(interaction, lambda: answerer.countdown(self.ctx.clock(), lang, tz=tz))
         await self.respond(interaction, reply)

@@ -281,3 +281,15 @@ async def test_countdown_counts_in_the_channels_subscription_zone(
     )
     (_, explicit) = await fake.wait_kind("callback", 2)
     assert "9 days until" in _embed_text(explicit.body["data"])
+
+
+async def test_countdown_explains_a_zone_it_cannot_read(adapter: DiscordAdapter, fake: FakeDiscord) -> None:
+    for zone in ("Europe", "x" * 300):
+        await fake.dispatch(
+            "INTERACTION_CREATE", fake.slash("countdown", {"timezone": zone}, app_permissions=ALL_TEXT_PERMS)
+        )
+    callbacks = await fake.wait_kind("callback", 2)
+    texts = " | ".join(_embed_text(c.body["data"]) for c in callbacks)
+    assert "“Europe” is a region, not a time zone: add a city" in texts
+    assert "is too long for a time zone" in texts
+    assert all(int(c.body["data"]["flags"]) & EPHEMERAL for c in callbacks)
