@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Protocol, TextIO
 from bot import __version__
 from bot.context import BotContext
 from bot.delivery.engine import DeliveryEngine
-from bot.delivery.ports import Platform, Sender
+from bot.delivery.ports import Sender
 from bot.delivery.subscriptions import SubscriptionService
 from bot.knowledge.holder import KnowledgeHolder
 from bot.knowledge.watch import watch_knowledge
@@ -24,6 +24,7 @@ from bot.ops.health import HealthServer, Probe
 from bot.ops.metrics import MeteredFeedback, MeteredSender, Metrics
 from bot.settings import Settings
 from bot.storage.sql import Store, open_store
+from bot.types import Platform
 
 if TYPE_CHECKING:
     from bot.adapters.console import ConsoleChat

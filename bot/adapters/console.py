@@ -18,8 +18,8 @@ from bot.core.language import detect_language
 from bot.core.messages import msg
 from bot.core.models import Lang
 from bot.core.render_text import render_plain
-from bot.delivery.ports import ChatRef, Platform
 from bot.errors import SubscriptionError
+from bot.types import ChatRef, Platform
 
 log = logging.getLogger(__name__)
 

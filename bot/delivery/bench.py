@@ -26,12 +26,13 @@ from zoneinfo import ZoneInfo
 
 from bot.delivery.engine import DeliveryEngine
 from bot.delivery.outbox import plan_claims
-from bot.delivery.ports import Platform, Post, SendResult, SendStatus
+from bot.delivery.ports import Post, SendResult, SendStatus
 from bot.delivery.schedule import next_occurrence
 from bot.knowledge.loader import KnowledgeBase, load_knowledge
 from bot.settings import PROJECT_ROOT, Settings
 from bot.storage.sql import Store, open_store
 from bot.storage.tables import subscriptions
+from bot.types import Platform
 
 BENCH_ZONES = (
     "UTC",

@@ -17,21 +17,21 @@ import os
 import socket
 import uuid
 from collections import Counter
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from bot.delivery.outbox import Deliverer, RetryPolicy, plan_claims
-from bot.delivery.ports import Clock, Platform, Sender
+from bot.delivery.ports import Sender
 from bot.delivery.ratelimit import Pacer, platform_limits
 from bot.delivery.scheduler import TickScheduler
 from bot.knowledge.loader import KnowledgeBase
 from bot.settings import Settings
 from bot.storage.records import ClaimedDelivery, DeliveryState, Outcome
 from bot.storage.sql import Store
+from bot.types import Clock, Platform, Sleep
 
 log = logging.getLogger(__name__)
 
-Sleep = Callable[[float], Awaitable[None]]
 
 _PRUNE_EVERY = dt.timedelta(hours=1)
 

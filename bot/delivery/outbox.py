@@ -17,17 +17,17 @@ from typing import Generic, TypeVar
 from zoneinfo import ZoneInfo
 
 from bot.core.countdown import render_countdown
-from bot.delivery.ports import ChatRef, Clock, Platform, Post, Sender, SendResult, SendStatus
+from bot.delivery.ports import Post, Sender, SendResult, SendStatus
 from bot.delivery.ratelimit import Pacer
 from bot.delivery.schedule import decide_due
 from bot.knowledge.loader import KnowledgeBase
 from bot.storage.records import Advance, Claim, ClaimedDelivery, DeliveryState, Outcome, SubscriptionRecord
 from bot.storage.sql import Store
+from bot.types import ChatRef, Clock, Platform, Sleep
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
-Sleep = Callable[[float], Awaitable[None]]
 
 _MAX_MIGRATIONS = 2  # a chat that keeps "migrating" is treated as a failure, not followed forever
 _RATE_LIMIT_ATTEMPTS_FACTOR = 4  # 429s are expected under load: allow more of them than transient errors

@@ -6,32 +6,12 @@ Nothing here imports a platform SDK or the database: adapters and the delivery e
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
 
-from bot.core.models import Lang, Reply
-
-Clock = Callable[[], dt.datetime]
-"""Returns the current time, timezone-aware. Injected everywhere so tests never sleep."""
-
-
-class Platform(StrEnum):
-    DISCORD = "discord"
-    TELEGRAM = "telegram"
-    CONSOLE = "console"
-
-
-@dataclass(frozen=True, slots=True)
-class ChatRef:
-    """Where a post goes: a Discord channel (thread optional) or a Telegram chat (topic optional)."""
-
-    platform: Platform
-    chat_id: str
-    thread_id: str | None = None
-    is_group: bool = True
-    """Telegram: groups are paced at 20 posts a minute, private chats are not."""
+from bot.core.models import Reply
+from bot.types import ChatRef, Lang, Platform
 
 
 @dataclass(frozen=True, slots=True)

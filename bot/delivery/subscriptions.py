@@ -12,15 +12,15 @@ import unicodedata
 from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
-from bot.core.models import Lang
 from bot.delivery.parsing import parse_deadline, parse_time, parse_timezone
-from bot.delivery.ports import ChatRef, Clock, Platform, SubscriptionView
+from bot.delivery.ports import SubscriptionView
 from bot.delivery.schedule import next_occurrence, next_posts
 from bot.errors import SubscriptionError
 from bot.knowledge.loader import KnowledgeBase
 from bot.settings import Settings
 from bot.storage.records import FeedbackCount, Gap, NewSubscription, SubscriptionRecord
 from bot.storage.sql import DuplicateSubscriptionError, Store
+from bot.types import ChatRef, Clock, Lang, Platform
 
 log = logging.getLogger(__name__)
 

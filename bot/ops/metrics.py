@@ -5,7 +5,8 @@ from __future__ import annotations
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
 from bot.core.models import Reply, ReplyKind
-from bot.delivery.ports import FeedbackStore, Platform, Post, Sender, SendResult, SendStatus
+from bot.delivery.ports import FeedbackStore, Post, Sender, SendResult, SendStatus
+from bot.types import Platform
 
 OUTCOMES = {
     ReplyKind.ANSWER: "answered",

@@ -6,8 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
 
-from bot.core.models import Lang
-from bot.delivery.ports import ChatRef
+from bot.types import ChatRef, Lang
 
 
 class DeliveryState(StrEnum):

@@ -27,8 +27,6 @@ from sqlalchemy.engine import Row, make_url
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
-from bot.core.models import Lang
-from bot.delivery.ports import ChatRef, Platform
 from bot.storage import migrations
 from bot.storage.records import (
     Advance,
@@ -42,6 +40,7 @@ from bot.storage.records import (
     SubscriptionRecord,
 )
 from bot.storage.tables import deliveries, feedback, gaps, subscriptions
+from bot.types import ChatRef, Lang, Platform
 
 log = logging.getLogger(__name__)
 

@@ -23,7 +23,7 @@ from sqlalchemy import (
     TypeDecorator,
 )
 
-UTC = dt.UTC
+from bot.types import UTC
 
 
 class UTCDateTime(TypeDecorator[dt.datetime]):

@@ -10,9 +10,10 @@ from pathlib import Path
 
 import yaml
 
-from bot.delivery.ports import Platform, Post, SendResult
+from bot.delivery.ports import Post, SendResult
 from bot.knowledge.loader import KnowledgeBase, load_knowledge
 from bot.settings import Settings
+from bot.types import Platform
 from tests.core import conftest as core_kb
 
 

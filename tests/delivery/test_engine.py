@@ -10,10 +10,11 @@ import pytest
 
 from bot.delivery.console_sender import ConsoleSender
 from bot.delivery.engine import DeliveryEngine
-from bot.delivery.ports import ChatRef, Platform, Post, SendResult, SendStatus
+from bot.delivery.ports import Post, SendResult, SendStatus
 from bot.delivery.subscriptions import SubscriptionService
 from bot.knowledge.loader import KnowledgeBase
 from bot.storage import Store
+from bot.types import ChatRef, Platform
 from tests.delivery.support import FakeClock, RecordingSender, make_settings, utc
 
 

@@ -6,12 +6,13 @@ import datetime as dt
 
 import pytest
 
-from bot.delivery.ports import ChatRef, FeedbackStore, Platform, Subscriptions
+from bot.delivery.ports import FeedbackStore, Subscriptions
 from bot.delivery.subscriptions import SubscriptionService, normalize_gap, scrub_gap_text
 from bot.delivery.texts import render_subscribed, render_subscriptions
 from bot.errors import SubscriptionError
 from bot.knowledge.loader import KnowledgeBase
 from bot.storage import Store
+from bot.types import ChatRef, Platform
 from tests.delivery.support import FakeClock, make_settings, utc
 
 CHAT = ChatRef(Platform.TELEGRAM, "-1001", None, True)

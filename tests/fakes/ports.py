@@ -9,8 +9,9 @@ from dataclasses import dataclass, field, replace
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.core.models import Lang
-from bot.delivery.ports import ChatRef, Platform, SubscriptionView
+from bot.delivery.ports import SubscriptionView
 from bot.errors import SubscriptionError
+from bot.types import ChatRef, Platform
 
 NOW = dt.datetime(2025, 1, 10, 12, 0, tzinfo=dt.UTC)
 

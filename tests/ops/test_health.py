@@ -15,10 +15,11 @@ from prometheus_client.parser import text_string_to_metric_families
 from bot.adapters.console import CONSOLE_CHAT
 from bot.app import App
 from bot.context import BotContext
-from bot.delivery.ports import Platform, Post, SendResult, SendStatus
+from bot.delivery.ports import Post, SendResult, SendStatus
 from bot.ops.metrics import MeteredSender, Metrics
 from bot.settings import Settings
 from bot.storage.sql import Store, open_store
+from bot.types import Platform
 from tests.delivery.support import FakeClock
 
 METRIC_SAMPLES = {

@@ -13,10 +13,10 @@ import pytest
 import yaml
 
 from bot.app import App
-from bot.delivery.ports import Platform
 from bot.knowledge.holder import KnowledgeHolder
 from bot.knowledge.watch import watch_knowledge
 from bot.settings import Settings
+from bot.types import Platform
 from tests.core.conftest import SAMPLE_ENTRIES, entry
 from tests.delivery.support import FakeClock, utc
 

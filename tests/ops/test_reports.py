@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from bot.app import App
-from bot.delivery.ports import Platform
 from bot.settings import Settings
 from bot.storage.sql import open_store
+from bot.types import Platform
 from tests.core.conftest import SAMPLE_ENTRIES, write_kb
 from tests.delivery.support import FakeClock, utc
 from tests.ops.conftest import banbot, clean_env

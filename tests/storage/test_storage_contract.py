@@ -9,11 +9,11 @@ import pytest
 from sqlalchemy import inspect, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from bot.delivery.ports import ChatRef, Platform
 from bot.storage import Store, migrations, open_store
 from bot.storage.records import Advance, Claim, DeliveryState, NewSubscription, Outcome
 from bot.storage.sql import DuplicateSubscriptionError
 from bot.storage.tables import metadata
+from bot.types import ChatRef, Platform
 from tests.conftest import Database
 
 T0 = dt.datetime(2025, 1, 10, 9, 0, tzinfo=dt.UTC)

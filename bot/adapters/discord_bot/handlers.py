@@ -24,8 +24,9 @@ from bot.core.messages import msg
 from bot.core.models import Lang, Reply, ReplyKind
 from bot.core.ratelimit import UserRateLimiter
 from bot.core.text import clean_question
-from bot.delivery.ports import ChatRef, Platform, SubscriptionView
+from bot.delivery.ports import SubscriptionView
 from bot.errors import SubscriptionError
+from bot.types import ChatRef, Platform
 
 log = logging.getLogger(__name__)
 

@@ -42,8 +42,9 @@ from bot.context import BotContext
 from bot.core.messages import msg
 from bot.core.models import Lang, Reply
 from bot.core.ratelimit import UserRateLimiter
-from bot.delivery.ports import ChatRef, Platform, SubscriptionView
+from bot.delivery.ports import SubscriptionView
 from bot.errors import SubscriptionError
+from bot.types import UTC, ChatRef, Platform
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +52,6 @@ Ctx = ContextTypes.DEFAULT_TYPE
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
-UTC = ZoneInfo("UTC")
 INLINE_RESULTS = 4
 """The answer plus up to three suggestions."""
 INLINE_CACHE_SECONDS = 60

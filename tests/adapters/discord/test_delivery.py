@@ -15,10 +15,10 @@ from bot.adapters.discord_bot import DiscordAdapter
 from bot.adapters.discord_bot.sender import nonce_for
 from bot.context import BotContext
 from bot.delivery.engine import DeliveryEngine
-from bot.delivery.ports import ChatRef, Platform
 from bot.delivery.subscriptions import SubscriptionService
 from bot.settings import Settings
 from bot.storage.sql import Store, open_store
+from bot.types import ChatRef, Platform
 from tests.adapters.discord.conftest import knowledge, make_settings, start_adapter
 from tests.fakes.discord_api import CHANNEL_ID, FakeDiscord
 

@@ -8,7 +8,7 @@ import discord
 
 from bot.adapters.discord_bot import DiscordAdapter
 from bot.context import BotContext
-from bot.delivery.ports import ChatRef, Platform
+from bot.types import ChatRef, Platform
 from tests.adapters.discord.conftest import make_settings, start_adapter
 from tests.fakes.discord_api import ALL_TEXT_PERMS, CHANNEL_ID, FakeDiscord
 from tests.fakes.ports import MemorySubscriptions

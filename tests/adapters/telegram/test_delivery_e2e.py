@@ -13,10 +13,10 @@ import pytest
 
 from bot.adapters.telegram_bot import TelegramAdapter
 from bot.delivery.engine import DeliveryEngine
-from bot.delivery.ports import ChatRef, Platform
 from bot.delivery.subscriptions import SubscriptionService
 from bot.knowledge.holder import KnowledgeHolder
 from bot.storage.sql import Store, open_store
+from bot.types import ChatRef, Platform
 from tests.adapters.telegram.conftest import FakeClock, StartAdapter, make_settings
 from tests.fakes.telegram_api import FakeTelegramAPI, group_chat, message, my_chat_member, user
 

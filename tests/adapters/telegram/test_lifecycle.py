@@ -8,7 +8,7 @@ import logging
 import pytest
 
 from bot.adapters.telegram_bot import TelegramAdapter
-from bot.delivery.ports import Platform
+from bot.types import Platform
 from tests.adapters.telegram.conftest import TOKEN, MemorySubscriptions, StartAdapter
 from tests.fakes.telegram_api import FakeTelegramAPI, callback_query, message, private_chat, user
 

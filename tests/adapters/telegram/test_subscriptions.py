@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.adapters.telegram_bot import TelegramAdapter
-from bot.delivery.ports import ChatRef, Platform
+from bot.types import ChatRef, Platform
 from tests.adapters.telegram.conftest import MemorySubscriptions
 from tests.fakes.telegram_api import FakeTelegramAPI, group_chat, message, my_chat_member, private_chat, user
 
