@@ -41,10 +41,6 @@ class KnowledgeBase:
     version: str
     """A short hash of every file's content: changes whenever the knowledge changes."""
 
-    @property
-    def primary(self) -> Deadline:
-        return self.deadlines[self.primary_deadline]
-
 
 def _field_path(loc: Iterable[int | str], data: Any) -> str:
     """Turn a pydantic location into a readable path, naming list items by their id where they have one."""
