@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Protocol, TextIO
 
 from bot import __version__
 from bot.context import BotContext
+from bot.curation import CurationService
 from bot.delivery.engine import DeliveryEngine
 from bot.delivery.ports import Sender
 from bot.delivery.subscriptions import SubscriptionService
@@ -23,7 +24,8 @@ from bot.logging_setup import setup_logging
 from bot.ops.health import HealthServer, Probe
 from bot.ops.metrics import MeteredFeedback, MeteredSender, Metrics
 from bot.settings import Settings
-from bot.storage.sql import Store, open_store
+from bot.storage.base import Store
+from bot.storage.sql import open_store
 from bot.types import Platform
 
 if TYPE_CHECKING:
@@ -87,8 +89,9 @@ class App:
         if self.store is None:
             self.store = await open_store(settings.database_url, schema=settings.database_schema)
         service = SubscriptionService(self.store, lambda: holder.kb, self.clock, settings)
-        feedback = MeteredFeedback(service, metrics)
-        self.ctx = BotContext(holder, service, feedback, self.clock, settings, metrics=metrics, gaps=service)
+        curation = CurationService(self.store, self.clock, settings)
+        feedback = MeteredFeedback(curation, metrics)
+        self.ctx = BotContext(holder, service, feedback, self.clock, settings, metrics=metrics, gaps=curation)
         self.adapters = self._build_adapters(self.ctx)
         senders: dict[Platform, Sender] = {
             a.sender.platform: MeteredSender(a.sender, metrics) for a in self.adapters.values()

@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from bot.core.models import Lang, Reply, ReplyKind
-from bot.delivery.ports import FeedbackStore, Subscriptions
+from bot.curation import FeedbackRecorder
+from bot.delivery.ports import Subscriptions
 from bot.knowledge.holder import KnowledgeHolder
 from bot.ops.metrics import Metrics
 from bot.settings import Settings
@@ -31,7 +32,7 @@ class GapRecorder(Protocol):
 class BotContext:
     knowledge: KnowledgeHolder
     subscriptions: Subscriptions
-    feedback: FeedbackStore
+    feedback: FeedbackRecorder
     clock: Clock
     settings: Settings
     metrics: Metrics = field(default_factory=Metrics)

@@ -26,8 +26,8 @@ from bot.delivery.ratelimit import Pacer, platform_limits
 from bot.delivery.scheduler import TickScheduler
 from bot.knowledge.loader import KnowledgeBase
 from bot.settings import Settings
+from bot.storage.base import Store
 from bot.storage.records import ClaimedDelivery, DeliveryState, Outcome
-from bot.storage.sql import Store
 from bot.types import Clock, Platform, Sleep
 
 log = logging.getLogger(__name__)

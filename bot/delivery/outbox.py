@@ -17,12 +17,12 @@ from typing import Generic, TypeVar
 from zoneinfo import ZoneInfo
 
 from bot.core.countdown import render_countdown
+from bot.delivery.local_times import decide_due
 from bot.delivery.ports import Post, Sender, SendResult, SendStatus
 from bot.delivery.ratelimit import Pacer
-from bot.delivery.schedule import decide_due
 from bot.knowledge.loader import KnowledgeBase
+from bot.storage.base import Store
 from bot.storage.records import Advance, Claim, ClaimedDelivery, DeliveryState, Outcome, SubscriptionRecord
-from bot.storage.sql import Store
 from bot.types import ChatRef, Clock, Platform, Sleep
 
 log = logging.getLogger(__name__)

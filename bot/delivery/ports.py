@@ -90,10 +90,6 @@ class Subscriptions(Protocol):
 
     async def list(self, chat: ChatRef) -> list[SubscriptionView]: ...
 
-    async def pause(self, chat: ChatRef, *, lang: Lang, subscription_id: int | None = None) -> int: ...
-
-    async def resume(self, chat: ChatRef, *, lang: Lang, subscription_id: int | None = None) -> int: ...
-
     async def chat_gone(self, chat: ChatRef, reason: str) -> int:
         """The bot was removed from the chat: deactivate its subscriptions; returns how many."""
         ...
@@ -101,9 +97,3 @@ class Subscriptions(Protocol):
     async def chat_migrated(self, chat: ChatRef, new_chat_id: str) -> int:
         """A Telegram group became a supergroup: move its subscriptions; returns how many."""
         ...
-
-
-class FeedbackStore(Protocol):
-    """👍/👎 on answers. Stores the entry and the vote only: no user ids."""
-
-    async def record_feedback(self, platform: Platform, entry_id: str, helpful: bool) -> None: ...

@@ -5,7 +5,8 @@ from __future__ import annotations
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
 from bot.core.models import Reply, ReplyKind
-from bot.delivery.ports import FeedbackStore, Post, Sender, SendResult, SendStatus
+from bot.curation import FeedbackRecorder
+from bot.delivery.ports import Post, Sender, SendResult, SendStatus
 from bot.types import Platform
 
 OUTCOMES = {
@@ -87,7 +88,7 @@ class MeteredSender:
 class MeteredFeedback:
     """Wraps the feedback store and counts every 👍/👎 once it is stored."""
 
-    def __init__(self, inner: FeedbackStore, metrics: Metrics) -> None:
+    def __init__(self, inner: FeedbackRecorder, metrics: Metrics) -> None:
         self._inner = inner
         self._metrics = metrics
 

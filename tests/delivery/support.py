@@ -13,7 +13,9 @@ import yaml
 from bot.delivery.ports import Post, SendResult
 from bot.knowledge.loader import KnowledgeBase, load_knowledge
 from bot.settings import Settings
-from bot.types import Platform
+from bot.storage.base import SubscriptionStore
+from bot.storage.records import NewSubscription
+from bot.types import ChatRef, Platform
 from tests.core import conftest as core_kb
 
 
@@ -94,31 +96,22 @@ class RecordingSender:
         return [s for s in self.delivered if s.post.chat.chat_id == chat_id]
 
 
-async def seed_subscriptions(store: object, count: int, due_at: dt.datetime, *, prefix: str = "chat") -> None:
-    """Bulk-insert `count` live subscriptions at 09:00 UTC, one chat each, all due at `due_at`."""
-    from bot.storage.sql import Store
-    from bot.storage.tables import subscriptions
-
-    assert isinstance(store, Store)
-    rows = [
-        {
-            "platform": "telegram",
-            "chat_id": f"{prefix}{i}",
-            "thread_id": "",
-            "is_group": False,
-            "deadline_id": "law-effective",
-            "local_time": due_at.strftime("%H:%M"),
-            "timezone": "UTC",
-            "lang": "en",
-            "created_by": "seed",
-            "created_at": due_at - dt.timedelta(days=1),
-            "active": True,
-            "paused": False,
-            "inactive_reason": None,
-            "next_due_at": due_at,
-        }
-        for i in range(count)
-    ]
-    async with store.engine.begin() as conn:
-        for start in range(0, len(rows), 1000):
-            await conn.execute(subscriptions.insert(), rows[start : start + 1000])
+async def seed_subscriptions(
+    store: SubscriptionStore, count: int, due_at: dt.datetime, *, prefix: str = "chat"
+) -> None:
+    """Bulk-insert `count` live subscriptions at 09:00 UTC, one private chat each, all due at `due_at`."""
+    await store.bulk_add_subscriptions(
+        [
+            NewSubscription(
+                chat=ChatRef(Platform.TELEGRAM, f"{prefix}{i}", None, is_group=False),
+                deadline_id="law-effective",
+                local_time=due_at.time().replace(second=0, microsecond=0),
+                timezone="UTC",
+                lang="en",
+                created_by="seed",
+                created_at=due_at - dt.timedelta(days=1),
+                next_due_at=due_at,
+            )
+            for i in range(count)
+        ]
+    )

@@ -13,7 +13,8 @@ from bot.delivery.engine import DeliveryEngine
 from bot.delivery.ports import Post, SendResult, SendStatus
 from bot.delivery.subscriptions import SubscriptionService
 from bot.knowledge.loader import KnowledgeBase
-from bot.storage import Store
+from bot.storage.base import Store
+from bot.storage.records import DeliveryState
 from bot.types import ChatRef, Platform
 from tests.delivery.support import FakeClock, RecordingSender, make_settings, utc
 
@@ -73,7 +74,7 @@ async def test_posts_on_time_exactly_once_per_day(rig: Rig, clock: FakeClock) ->
     await rig.engine.run_once()
     assert [s.post.key for s in rig.tg.delivered] == [f"cd{sub_id}-20250110", f"cd{sub_id}-20250111"]
     [row1, row2] = await rig.store.deliveries_of(sub_id)
-    assert row1["state"] == row2["state"] == "sent" and row1["attempts"] == 1
+    assert row1.state is row2.state is DeliveryState.SENT and row1.attempts == 1
 
 
 @pytest.mark.parametrize(
@@ -138,9 +139,9 @@ async def test_transient_errors_back_off_then_succeed_or_give_up(rig: Rig, clock
     assert [s.post.chat.chat_id for s in rig.tg.delivered] == ["flaky"]
     [row_ok] = await rig.store.deliveries_of(ok)
     [row_bad] = await rig.store.deliveries_of(bad)
-    assert (row_ok["state"], row_ok["attempts"]) == ("sent", 3)
-    assert (row_bad["state"], row_bad["attempts"]) == ("failed", 5)
-    assert "timeout" in row_bad["detail"]
+    assert (row_ok.state, row_ok.attempts) == (DeliveryState.SENT, 3)
+    assert (row_bad.state, row_bad.attempts) == (DeliveryState.FAILED, 5)
+    assert row_bad.detail is not None and "timeout" in row_bad.detail
     assert clock.slept >= 2 + 4 + 8 + 16  # exponential backoff, on the fake clock
     assert (await rig.store.get_subscription(bad)) is not None  # a transient failure keeps the subscription
 

@@ -18,7 +18,7 @@ from bot.context import BotContext
 from bot.delivery.ports import Post, SendResult, SendStatus
 from bot.ops.metrics import MeteredSender, Metrics
 from bot.settings import Settings
-from bot.storage.sql import Store, open_store
+from bot.storage.sql import SqlStore, open_store
 from bot.types import Platform
 from tests.delivery.support import FakeClock
 
@@ -140,7 +140,7 @@ async def test_metered_sender_counts_results_and_rate_limit_waits() -> None:
     assert got["banbot_posts_total", frozenset({tg, ("result", "transient")})] == 0
 
 
-class SwitchableStore(Store):
+class SwitchableStore(SqlStore):
     """The real store, with a switch that makes the database unreachable for the health check."""
 
     down = False
