@@ -102,6 +102,11 @@ class OutboxStore(Protocol):
         """Let anyone take these claims of `owner` at once (a clean shutdown's unsent posts)."""
         ...
 
+    async def expire_leases(self, now: dt.datetime) -> int:
+        """Make every claim's lease run out now, so the next reclaim takes it (a single-process store at
+        start: whoever held them is gone). Returns how many."""
+        ...
+
     async def record_outcomes(self, outcomes: Sequence[Outcome]) -> None:
         """Record results in one transaction. A row recorded as sent stays sent whatever arrives later."""
         ...
@@ -149,6 +154,11 @@ class CurationStore(Protocol):
 
 class Store(SubscriptionStore, OutboxStore, CurationStore, Protocol):
     """A whole store, as the composition root opens it."""
+
+    @property
+    def shared(self) -> bool:
+        """Whether several processes may use this store at once (PostgreSQL), or only one (SQLite, memory)."""
+        ...
 
     async def ping(self) -> None:
         """Raise if the store cannot be read."""

@@ -74,6 +74,8 @@ class _GapRow:
 class InMemoryStore:
     """bot.storage.base.Store in memory."""
 
+    shared = False
+
     def __init__(self) -> None:
         self._subs: dict[int, SubscriptionRecord] = {}
         self._deliveries: dict[int, DeliveryRecord] = {}
@@ -276,6 +278,16 @@ class InMemoryStore:
         for d in held:
             self._deliveries[d.id] = dataclasses.replace(d, lease_until=_utc(now) - dt.timedelta(seconds=1))
         return len(held)
+
+    async def expire_leases(self, now: dt.datetime) -> int:
+        live = [
+            d
+            for d in self._deliveries.values()
+            if d.state is DeliveryState.CLAIMED and d.lease_until is not None and d.lease_until >= now
+        ]
+        for d in live:
+            self._deliveries[d.id] = dataclasses.replace(d, lease_until=_utc(now) - dt.timedelta(seconds=1))
+        return len(live)
 
     async def record_outcomes(self, outcomes: Sequence[Outcome]) -> None:
         for o in outcomes:

@@ -1,4 +1,4 @@
-"""Test support for delivery: a small knowledge base, a fake clock, and scriptable senders."""
+"""Test support for delivery: a small knowledge base, a fake clock, scriptable senders and a rig around the engine."""
 
 from __future__ import annotations
 
@@ -7,13 +7,16 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import yaml
 
+from bot.delivery.engine import DeliveryEngine
 from bot.delivery.ports import Post, SendResult
+from bot.delivery.subscriptions import SubscriptionService
 from bot.knowledge.loader import KnowledgeBase, load_knowledge
 from bot.settings import Settings
-from bot.storage.base import SubscriptionStore
+from bot.storage.base import Store, SubscriptionStore
 from bot.storage.records import NewSubscription
 from bot.types import ChatRef, Platform
 from tests.core import conftest as core_kb
@@ -115,3 +118,66 @@ async def seed_subscriptions(
             for i in range(count)
         ]
     )
+
+
+class Rig:
+    def __init__(self, store: Store, kb: KnowledgeBase, clock: FakeClock, **settings: object) -> None:
+        self.store, self.kb, self.clock = store, kb, clock
+        self.settings = make_settings(**settings)
+        self.service = SubscriptionService(store, lambda: kb, clock, self.settings)
+        self.tg = RecordingSender(Platform.TELEGRAM, clock)
+        self.dc = RecordingSender(Platform.DISCORD, clock)
+        self.engine = self.make_engine()
+
+    def make_engine(self, owner: str | None = None) -> DeliveryEngine:
+        senders = {Platform.TELEGRAM: self.tg, Platform.DISCORD: self.dc}
+        return DeliveryEngine(
+            self.store, lambda: self.kb, senders, self.clock, self.settings, sleep=self.clock.sleep, owner=owner
+        )
+
+    async def sub(
+        self, chat_id: str, at: str = "09:00", tz: str = "UTC", platform: Platform = Platform.TELEGRAM
+    ) -> int:
+        view = await self.service.subscribe(
+            ChatRef(platform, chat_id), created_by="admin", lang="en", time_text=at, tz_text=tz
+        )
+        return view.id
+
+
+class HangingSender:
+    platform = Platform.TELEGRAM
+
+    def __init__(self) -> None:
+        self.started = 0
+
+    async def send(self, post: Post) -> SendResult:
+        self.started += 1
+        await asyncio.Event().wait()
+        raise AssertionError("unreachable")
+
+
+class OutageStore:
+    """The real store behind a switch: from `fail_from()` until the clock reaches `until`, every call fails the
+    way a lost database connection does, then storage is back with whatever was written before."""
+
+    def __init__(self, inner: Store, clock: FakeClock) -> None:
+        self._inner = inner
+        self._clock = clock
+        self.until: dt.datetime | None = None
+        self.refused = 0
+
+    def fail_for(self, seconds: float) -> None:
+        self.until = self._clock() + dt.timedelta(seconds=seconds)
+
+    def __getattr__(self, name: str) -> Any:
+        attr = getattr(self._inner, name)
+        if not callable(attr):
+            return attr
+
+        async def call(*args: Any, **kwargs: Any) -> Any:
+            if self.until is not None and self._clock() < self.until:
+                self.refused += 1
+                raise ConnectionError("connection to the database lost")
+            return await attr(*args, **kwargs)
+
+        return call

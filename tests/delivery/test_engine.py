@@ -1,4 +1,4 @@
-"""The delivery engine end to end on SQLite and PostgreSQL, with a fake clock (nothing sleeps for real)."""
+"""The delivery engine end to end over every store, with a fake clock (nothing sleeps for real)."""
 
 from __future__ import annotations
 
@@ -10,37 +10,14 @@ import pytest
 
 from bot.delivery.console_sender import ConsoleSender
 from bot.delivery.engine import DeliveryEngine
-from bot.delivery.ports import Post, SendResult, SendStatus
+from bot.delivery.ports import SendResult, SendStatus
+from bot.delivery.scheduler import Job, TickScheduler
 from bot.delivery.subscriptions import SubscriptionService
 from bot.knowledge.loader import KnowledgeBase
 from bot.storage.base import Store
 from bot.storage.records import DeliveryState
 from bot.types import ChatRef, Platform
-from tests.delivery.support import FakeClock, RecordingSender, make_settings, utc
-
-
-class Rig:
-    def __init__(self, store: Store, kb: KnowledgeBase, clock: FakeClock, **settings: object) -> None:
-        self.store, self.kb, self.clock = store, kb, clock
-        self.settings = make_settings(**settings)
-        self.service = SubscriptionService(store, lambda: kb, clock, self.settings)
-        self.tg = RecordingSender(Platform.TELEGRAM, clock)
-        self.dc = RecordingSender(Platform.DISCORD, clock)
-        self.engine = self.make_engine()
-
-    def make_engine(self, owner: str | None = None) -> DeliveryEngine:
-        senders = {Platform.TELEGRAM: self.tg, Platform.DISCORD: self.dc}
-        return DeliveryEngine(
-            self.store, lambda: self.kb, senders, self.clock, self.settings, sleep=self.clock.sleep, owner=owner
-        )
-
-    async def sub(
-        self, chat_id: str, at: str = "09:00", tz: str = "UTC", platform: Platform = Platform.TELEGRAM
-    ) -> int:
-        view = await self.service.subscribe(
-            ChatRef(platform, chat_id), created_by="admin", lang="en", time_text=at, tz_text=tz
-        )
-        return view.id
+from tests.delivery.support import FakeClock, HangingSender, Rig, make_settings, utc
 
 
 @pytest.fixture
@@ -170,18 +147,6 @@ async def test_migrated_moves_subscriptions_and_resends(rig: Rig, clock: FakeClo
     assert rec is not None and rec.chat.chat_id == "-10042"
 
 
-class HangingSender:
-    platform = Platform.TELEGRAM
-
-    def __init__(self) -> None:
-        self.started = 0
-
-    async def send(self, post: Post) -> SendResult:
-        self.started += 1
-        await asyncio.Event().wait()
-        raise AssertionError("unreachable")
-
-
 async def test_crashed_claims_are_reclaimed_after_the_lease_and_sent_is_final(rig: Rig, clock: FakeClock) -> None:
     for chat in ("a", "b"):
         await rig.sub(chat)
@@ -194,7 +159,7 @@ async def test_crashed_claims_are_reclaimed_after_the_lease_and_sent_is_final(ri
     for task in list(crashed._tasks.values()):  # the process "dies": no record, no release
         task.cancel()
     survivor = rig.make_engine()
-    clock.advance(60)
+    clock.advance(rig.settings.delivery_lease_seconds / 2)
     assert (await survivor.run_once()).reclaimed == 0  # lease still valid
     clock.advance(rig.settings.delivery_lease_seconds)
     assert (await survivor.run_once()).reclaimed == 2
@@ -274,19 +239,27 @@ async def test_console_sender_prints_the_post(store: Store, kb: KnowledgeBase, c
     )
 
 
-async def test_scheduler_ticks_on_start_and_stops(rig: Rig, clock: FakeClock) -> None:
+async def test_scheduler_runs_jobs_at_start_or_after_a_period_and_stops() -> None:
     ticked = asyncio.Event()
-    engine = rig.make_engine()
-    original = engine.tick
+    beats = 0
 
-    async def tick() -> object:
-        report = await original()
+    async def tick() -> None:
         ticked.set()
-        return report
 
-    engine._scheduler._tick = tick
-    await engine.start()
-    await asyncio.wait_for(ticked.wait(), timeout=10)  # the first tick runs at start, not after a period
-    assert engine._scheduler.running
-    await engine.stop()
-    assert not engine._scheduler.running
+    async def beat() -> None:
+        nonlocal beats
+        beats += 1
+
+    scheduler = TickScheduler([Job("tick", tick, 3600), Job("heartbeat", beat, 3600, at_start=False)])
+    scheduler.start()
+    await asyncio.wait_for(ticked.wait(), timeout=10)  # the tick runs at start, not after a period
+    assert scheduler.running and beats == 0  # the heartbeat waits its period
+    await scheduler.stop()
+    assert not scheduler.running
+
+
+async def test_engine_start_and_stop(rig: Rig) -> None:
+    await rig.engine.start()
+    assert rig.engine.running
+    await rig.engine.stop()
+    assert not rig.engine.running

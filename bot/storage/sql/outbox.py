@@ -189,6 +189,15 @@ class SqlOutbox(SqlBase):
                 released += int(result.rowcount)
         return released
 
+    async def expire_leases(self, now: dt.datetime) -> int:
+        async with self.engine.begin() as conn:
+            result = await conn.execute(
+                update(deliveries)
+                .where(deliveries.c.state == _CLAIMED, deliveries.c.lease_until >= now)
+                .values(lease_until=now - dt.timedelta(seconds=1))
+            )
+        return int(result.rowcount)
+
     async def record_outcomes(self, outcomes: Sequence[Outcome]) -> None:
         if not outcomes:
             return

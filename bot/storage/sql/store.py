@@ -58,6 +58,11 @@ async def open_store(url: str, *, schema: str | None = None, migrate: bool = Tru
 class SqlStore(SqlSubscriptions, SqlOutbox, SqlCuration):
     """bot.storage.base.Store over SQLAlchemy; each port's queries live in their own module."""
 
+    @property
+    def shared(self) -> bool:
+        """SQLite is for one process (DESIGN.md §5); PostgreSQL is how several share the work."""
+        return self.dialect == "postgresql"
+
     async def ping(self) -> None:
         async with self.engine.connect() as conn:
             await conn.execute(select(1))
