@@ -140,7 +140,7 @@ class App:
         store = self.store
 
         async def database() -> bool:
-            await store.ping()
+            await store.check_writable(self.clock())  # a read alone passed through a full disk
             return True
 
         def adapter_probe(adapter: Adapter) -> Callable[[], Awaitable[bool]]:

@@ -91,6 +91,9 @@ class InMemoryStore:
     async def ping(self) -> None:
         return None
 
+    async def check_writable(self, now: dt.datetime) -> None:
+        return None
+
     async def close(self) -> None:
         return None
 

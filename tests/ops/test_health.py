@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import sqlite3
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -11,6 +12,8 @@ from typing import Any
 import aiohttp
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.adapters.console import CONSOLE_CHAT
 from bot.app import App
@@ -141,14 +144,21 @@ async def test_metered_sender_counts_results_and_rate_limit_waits() -> None:
 
 
 class SwitchableStore(SqlStore):
-    """The real store, with a switch that makes the database unreachable for the health check."""
+    """The real store, with switches: `down` makes the database unreachable, `full` makes it refuse every
+    write (as a full disk does) while reads still work."""
 
     down = False
+    full = False
 
-    async def ping(self) -> None:
-        if self.down:
-            raise ConnectionError("database unreachable")
-        await super().ping()
+    def __init__(self, engine: AsyncEngine) -> None:
+        super().__init__(engine)
+
+        @event.listens_for(engine.sync_engine, "before_cursor_execute")
+        def switch(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+            if self.down:
+                raise sqlite3.OperationalError("unable to open database file")
+            if self.full and statement.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE")):
+                raise sqlite3.OperationalError("database or disk is full")
 
 
 @dataclass
@@ -216,6 +226,18 @@ async def test_readyz_is_503_when_the_database_is_unreachable(
     status, text = await get(app, "/metrics")  # still served: counters do not need the database
     assert status == 200 and "banbot_questions_total" in text
     switchable.down = False
+    assert (await get(app, "/readyz"))[0] == 200
+
+
+async def test_readyz_is_503_while_the_database_cannot_be_written(
+    app_with_adapter: tuple[App, FakeAdapter], switchable: SwitchableStore
+) -> None:
+    app, _ = app_with_adapter
+    switchable.full = True
+    await switchable.ping()  # reading still works
+    status, body = await get_json(app, "/readyz")
+    assert status == 503 and body["checks"]["database"] is False
+    switchable.full = False
     assert (await get(app, "/readyz"))[0] == 200
 
 

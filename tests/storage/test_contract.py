@@ -188,10 +188,32 @@ async def test_gaps_grouped_and_bounded(store: Store) -> None:
     assert sorted(g.text for g in await store.top_gaps(10)) == ["Is YouTube next?", "newest"]
 
 
-async def test_ping_and_subscription_counts(store: Store) -> None:
+async def test_ping_write_probe_and_subscription_counts(store: Store) -> None:
     await store.ping()
+    await store.check_writable(T0)
+    await store.check_writable(T0 + dt.timedelta(seconds=5))
     await store.add_subscription(new_sub(ChatRef(Platform.TELEGRAM, "1")))
     await store.add_subscription(new_sub(ChatRef(Platform.TELEGRAM, "2")))
     await store.add_subscription(new_sub(ChatRef(Platform.DISCORD, "3")))
     await store.deactivate_chat(Platform.DISCORD, "3", "gone")
     assert await store.subscription_counts() == {"active": 2, "paused": 0, "inactive": 1}
+
+
+async def test_bulk_add_is_all_or_nothing(store: Store) -> None:
+    chats = [ChatRef(Platform.TELEGRAM, str(i), None, False) for i in range(3)]
+    assert await store.bulk_add_subscriptions([new_sub(chat) for chat in chats]) == 3
+    assert [len(await store.list_subscriptions(chat)) for chat in chats] == [1, 1, 1]
+    with pytest.raises(Exception):  # noqa: B017 - IntegrityError in SQL, ValueError in memory
+        await store.bulk_add_subscriptions([new_sub(ChatRef(Platform.TELEGRAM, "new")), new_sub(chats[0])])
+    assert await store.list_subscriptions(ChatRef(Platform.TELEGRAM, "new")) == []
+
+
+async def test_expire_leases_hands_every_claim_over(store: Store) -> None:
+    a = await store.add_subscription(new_sub(ChatRef(Platform.TELEGRAM, "a")))
+    b = await store.add_subscription(new_sub(ChatRef(Platform.TELEGRAM, "b")))
+    lease = T0 + dt.timedelta(minutes=5)
+    won = await store.claim([Claim(s.id, T0.date(), T0) for s in (a, b)], [], owner="gone", lease_until=lease, now=T0)
+    await store.record_outcomes([Outcome(won[b.id], DeliveryState.SENT, 1, T0)])
+    assert await store.expire_leases(T0) == 1  # the claimed one; the sent one has no lease
+    [taken] = await store.reclaim_expired(T0, owner="me", lease_until=lease, platforms=[Platform.TELEGRAM], limit=5)
+    assert taken.id == won[a.id]

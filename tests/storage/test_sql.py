@@ -1,18 +1,21 @@
-"""What only the SQL store has: versioned migrations, checked on SQLite and PostgreSQL."""
+"""What only the SQL store has: versioned migrations, the write probe, PostgreSQL timeouts and pre-ping."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from collections.abc import AsyncIterator
 
 import pytest
 from sqlalchemy import inspect, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from bot.storage.sql import SqlStore, migrations, open_store
+from bot.storage.sql import SqlStore, make_engine, migrations, open_store
 from bot.storage.sql.tables import metadata
 from bot.types import ChatRef, Platform
-from tests.conftest import Database
+from tests.conftest import Database, _pg_execute
 
 T0 = dt.datetime(2025, 1, 10, 9, 0, tzinfo=dt.UTC)
 
@@ -78,5 +81,66 @@ async def test_upgrade_from_v1_keeps_data(database: Database) -> None:
             text="q", norm="q", lang="en", confidence=0.1, at=T0, keep_after=T0 - dt.timedelta(days=1), max_rows=10
         )
         assert [g.text for g in await store.top_gaps(5)] == ["q"]
+    finally:
+        await store.close()
+
+
+async def read_only(database: Database) -> SqlStore:
+    """The same database refusing writes while reads work, as a full disk or a read-only replica does."""
+    await (await open_store(database.url, schema=database.schema)).close()  # migrated while writable
+    if database.kind == "sqlite":
+        path = make_url(database.url).database
+        return SqlStore(make_engine(f"sqlite+aiosqlite:///file:{path}?mode=ro&uri=true"))
+    settings = {"search_path": database.schema or "public", "default_transaction_read_only": "on"}
+    return SqlStore(create_async_engine(database.url, connect_args={"server_settings": settings}))
+
+
+async def test_the_write_probe_fails_where_reads_still_work(database: Database) -> None:
+    writable = await open_store(database.url, schema=database.schema)
+    try:
+        await writable.check_writable(T0)
+        await writable.check_writable(T0 + dt.timedelta(seconds=5))  # an upsert: one row, however often
+    finally:
+        await writable.close()
+    store = await read_only(database)
+    try:
+        await store.ping()  # reads work: a ping alone would call this store healthy
+        with pytest.raises(DBAPIError):
+            await store.check_writable(T0)
+    finally:
+        await store.close()
+
+
+async def test_an_unresponsive_postgresql_server_fails_the_connect_instead_of_hanging() -> None:
+    """A server that accepts the TCP connection and never answers, as behind a network black hole."""
+    accepted: list[asyncio.StreamWriter] = []
+
+    async def swallow(_reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        accepted.append(writer)
+
+    server = await asyncio.start_server(swallow, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        with pytest.raises(TimeoutError):
+            await open_store(f"postgresql+asyncpg://banbot@127.0.0.1:{port}/banbot", connect_timeout=0.2)
+        assert accepted  # it did connect, then waited for an answer that never came
+    finally:
+        server.close()
+        for writer in accepted:
+            writer.close()
+        await server.wait_closed()
+
+
+@pytest.mark.parametrize("database", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True)
+async def test_postgresql_statements_time_out_and_dead_connections_are_replaced(database: Database) -> None:
+    store = await open_store(database.url, schema=database.schema, statement_timeout=0.2)
+    try:
+        with pytest.raises(DBAPIError, match="statement timeout"):
+            async with store.engine.connect() as conn:
+                await conn.execute(text("SELECT pg_sleep(5)"))
+        async with store.engine.connect() as conn:
+            pid = (await conn.execute(text("SELECT pg_backend_pid()"))).scalar_one()
+        await _pg_execute(f"SELECT pg_terminate_backend({int(pid)})")  # the server drops the pooled connection
+        await store.ping()  # the pre-ping notices and reconnects: no error reaches the caller
     finally:
         await store.close()

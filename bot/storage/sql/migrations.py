@@ -94,6 +94,16 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE INDEX ix_gaps_created ON gaps (created_at)",
         ),
     ),
+    Migration(
+        3,
+        "a one-row table the readiness probe writes to, so a full disk shows",
+        (
+            """CREATE TABLE health_probe (
+                name VARCHAR(32) PRIMARY KEY,
+                checked_at TIMESTAMP NOT NULL
+            )""",
+        ),
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

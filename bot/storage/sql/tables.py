@@ -98,6 +98,13 @@ feedback = Table(
     Column("created_at", UTCDateTime, nullable=False),
 )
 
+health_probe = Table(
+    "health_probe",
+    metadata,
+    Column("name", String(32), primary_key=True),
+    Column("checked_at", UTCDateTime, nullable=False),
+)
+
 gaps = Table(
     "gaps",
     metadata,
