@@ -1,9 +1,11 @@
 """What curators learn from users: 👍/👎 on answers (`banbot kb feedback`) and the questions the bot could
-not answer well (`banbot kb gaps`). Neither keeps a user id."""
+not answer well (`banbot kb gaps`). Neither keeps a user id: a vote carries a hash of its voter's id, enough
+to count each user once per entry (pseudonymous, not anonymous), and both are pruned after a while."""
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 import unicodedata
 from typing import Protocol
@@ -20,9 +22,16 @@ _LONG_NUMBER = re.compile(r"\+?\d[\d\s-]{6,}\d")
 
 
 class FeedbackRecorder(Protocol):
-    """👍/👎 on answers, as the adapters record them."""
+    """👍/👎 on answers, as the adapters record them: one vote per user and entry, the last one counting."""
 
-    async def record_feedback(self, platform: Platform, entry_id: str, helpful: bool) -> None: ...
+    async def record_feedback(self, platform: Platform, entry_id: str, helpful: bool, *, voter: str) -> None:
+        """`voter` is the platform's id of the user who tapped."""
+        ...
+
+
+def voter_key(platform: Platform, user_id: str) -> str:
+    """What storage keeps of a voter: a one-way hash, stable across restarts."""
+    return hashlib.sha256(f"banbot-vote:{platform.value}:{user_id}".encode()).hexdigest()[:32]
 
 
 def scrub_gap_text(text: str) -> str:
@@ -48,8 +57,8 @@ class CurationService:
         self._clock = clock
         self._settings = settings
 
-    async def record_feedback(self, platform: Platform, entry_id: str, helpful: bool) -> None:
-        await self._store.add_feedback(platform, entry_id[:64], helpful, self._clock())
+    async def record_feedback(self, platform: Platform, entry_id: str, helpful: bool, *, voter: str) -> None:
+        await self._store.add_feedback(platform, entry_id[:64], voter_key(platform, voter), helpful, self._clock())
 
     async def feedback_counts(self) -> list[FeedbackCount]:
         """👍/👎 per entry id, most voted first (for `banbot kb feedback`)."""

@@ -43,6 +43,7 @@ class Settings(BaseSettings):
     max_subscriptions_per_chat: int = Field(default=10, ge=1)
     gap_retention_days: int = Field(default=90, ge=1)  # unanswered questions are kept this long
     gap_max_rows: int = Field(default=10_000, ge=1)  # and at most this many
+    feedback_retention_days: int = Field(default=365, ge=1)  # 👍/👎 votes are kept this long
 
     # --- per-user rate limit on questions (both platforms) ---
     user_rate_limit: int = Field(default=8, ge=1)

@@ -310,6 +310,7 @@ class DeliveryEngine:
         self.stats[state.value] += 1
 
     async def _maybe_prune(self, now: dt.datetime) -> None:
+        """Retention, hourly: delivery rows and 👍/👎 votes past their settings' age (gaps prune as they come)."""
         if self._last_prune is not None and now - self._last_prune < _PRUNE_EVERY:
             return
         self._last_prune = now
@@ -317,3 +318,7 @@ class DeliveryEngine:
         pruned = await self.store.prune_deliveries(before)
         if pruned:
             log.info("pruned %d delivery row(s) older than %s", pruned, before)
+        votes_before = now - dt.timedelta(days=self.settings.feedback_retention_days)
+        pruned = await self.store.prune_feedback(votes_before)
+        if pruned:
+            log.info("pruned %d feedback vote(s) older than %s", pruned, votes_before.date())

@@ -92,7 +92,7 @@ class MeteredFeedback:
         self._inner = inner
         self._metrics = metrics
 
-    async def record_feedback(self, platform: Platform, entry_id: str, helpful: bool) -> None:
-        await self._inner.record_feedback(platform, entry_id, helpful)
+    async def record_feedback(self, platform: Platform, entry_id: str, helpful: bool, *, voter: str) -> None:
+        await self._inner.record_feedback(platform, entry_id, helpful, voter=voter)
         vote = "helpful" if helpful else "unhelpful"
         self._metrics.feedback.labels(platform=platform.value, vote=vote).inc()

@@ -125,9 +125,16 @@ class OutboxStore(Protocol):
 
 
 class CurationStore(Protocol):
-    """What curators look at: 👍/👎 per entry and the log of unanswered questions (no user ids in either)."""
+    """What curators look at: 👍/👎 per entry and the log of unanswered questions. No user ids: a vote's
+    voter is an opaque key (the service hashes the user's id into it)."""
 
-    async def add_feedback(self, platform: Platform, entry_id: str, helpful: bool, at: dt.datetime) -> None: ...
+    async def add_feedback(self, platform: Platform, entry_id: str, voter: str, helpful: bool, at: dt.datetime) -> None:
+        """Record a vote: one per (platform, entry, voter), a later vote replacing the earlier one."""
+        ...
+
+    async def prune_feedback(self, before: dt.datetime) -> int:
+        """Delete votes last cast before `before`; returns how many."""
+        ...
 
     async def feedback_counts(self) -> list[FeedbackCount]:
         """👍/👎 per entry, most voted first."""

@@ -55,8 +55,6 @@ def _identity(rec: SubscriptionRecord) -> tuple[str, str, str, str, str, str]:
 
 @dataclass(frozen=True, slots=True)
 class _Vote:
-    platform: Platform
-    entry_id: str
     helpful: bool
     at: dt.datetime
 
@@ -80,7 +78,7 @@ class InMemoryStore:
         self._subs: dict[int, SubscriptionRecord] = {}
         self._deliveries: dict[int, DeliveryRecord] = {}
         self._delivery_keys: dict[tuple[int, dt.date], int] = {}
-        self._votes: list[_Vote] = []
+        self._votes: dict[tuple[Platform, str, str], _Vote] = {}
         self._gaps: dict[int, _GapRow] = {}
         self._next_id: Counter[str] = Counter()
 
@@ -322,15 +320,21 @@ class InMemoryStore:
 
     # --- curation ---
 
-    async def add_feedback(self, platform: Platform, entry_id: str, helpful: bool, at: dt.datetime) -> None:
-        self._votes.append(_Vote(platform, entry_id, helpful, _utc(at)))
+    async def add_feedback(self, platform: Platform, entry_id: str, voter: str, helpful: bool, at: dt.datetime) -> None:
+        self._votes[(platform, entry_id, voter)] = _Vote(helpful, _utc(at))
+
+    async def prune_feedback(self, before: dt.datetime) -> int:
+        old = [key for key, vote in self._votes.items() if vote.at < before]
+        for key in old:
+            del self._votes[key]
+        return len(old)
 
     async def feedback_counts(self) -> list[FeedbackCount]:
         helpful: Counter[str] = Counter()
         total: Counter[str] = Counter()
-        for v in self._votes:
-            total[v.entry_id] += 1
-            helpful[v.entry_id] += v.helpful
+        for (_, entry_id, _), vote in self._votes.items():
+            total[entry_id] += 1
+            helpful[entry_id] += vote.helpful
         ordered = sorted(total, key=lambda e: (-total[e], e))
         return [FeedbackCount(entry_id=e, helpful=helpful[e], unhelpful=total[e] - helpful[e]) for e in ordered]
 

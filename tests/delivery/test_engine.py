@@ -263,3 +263,11 @@ async def test_engine_start_and_stop(rig: Rig) -> None:
     assert rig.engine.running
     await rig.engine.stop()
     assert not rig.engine.running
+
+
+async def test_retention_prunes_old_votes_with_the_delivery_log(rig: Rig, clock: FakeClock) -> None:
+    keep = dt.timedelta(days=rig.settings.feedback_retention_days)
+    await rig.store.add_feedback(Platform.TELEGRAM, "old", "v", True, clock() - keep - dt.timedelta(days=1))
+    await rig.store.add_feedback(Platform.TELEGRAM, "recent", "v", True, clock() - keep + dt.timedelta(days=1))
+    await rig.engine.tick()
+    assert [c.entry_id for c in await rig.store.feedback_counts()] == ["recent"]

@@ -92,9 +92,9 @@ async def test_metrics_count_questions_feedback_posts_and_subscriptions(app: App
     assert ctx is not None and engine is not None
     ctx.ask("What is RedNote?", platform=Platform.CONSOLE)
     ctx.ask("What's the best pizza topping?", platform=Platform.TELEGRAM)
-    await ctx.feedback.record_feedback(Platform.DISCORD, "rednote-what", True)
-    await ctx.feedback.record_feedback(Platform.DISCORD, "rednote-what", False)
-    await ctx.feedback.record_feedback(Platform.TELEGRAM, "court-ruling", True)
+    await ctx.feedback.record_feedback(Platform.DISCORD, "rednote-what", True, voter="1")
+    await ctx.feedback.record_feedback(Platform.DISCORD, "rednote-what", False, voter="2")
+    await ctx.feedback.record_feedback(Platform.TELEGRAM, "court-ruling", True, voter="1")
     await ctx.subscriptions.subscribe(CONSOLE_CHAT, created_by="test", lang="en", time_text="09:00", tz_text="UTC")
     clock.advance(60)  # 09:00:30: the post is due
     await engine.run_once()

@@ -157,12 +157,24 @@ async def test_prune_keeps_recent_and_claimed(store: Store) -> None:
     assert [r.local_date for r in await store.deliveries_of(sub.id)] == [T0.date()]
 
 
-async def test_feedback_counts(store: Store) -> None:
-    for helpful in (True, True, False):
-        await store.add_feedback(Platform.TELEGRAM, "court-ruling", helpful, T0)
-    await store.add_feedback(Platform.DISCORD, "rednote-what", False, T0)
+async def test_one_vote_per_voter_and_entry(store: Store) -> None:
+    for helpful in (True, True, False):  # one user tapping again and again, changing their mind last
+        await store.add_feedback(Platform.TELEGRAM, "court-ruling", "v1", helpful, T0)
+    await store.add_feedback(Platform.TELEGRAM, "court-ruling", "v2", True, T0)
+    await store.add_feedback(Platform.DISCORD, "court-ruling", "v1", True, T0)  # another platform's user v1
+    await store.add_feedback(Platform.DISCORD, "rednote-what", "v1", False, T0)
     counts = await store.feedback_counts()
     assert [(c.entry_id, c.helpful, c.unhelpful) for c in counts] == [("court-ruling", 2, 1), ("rednote-what", 0, 1)]
+
+
+async def test_prune_feedback_keeps_recent_votes(store: Store) -> None:
+    await store.add_feedback(Platform.TELEGRAM, "old", "v1", True, T0 - dt.timedelta(days=400))
+    await store.add_feedback(Platform.TELEGRAM, "new", "v1", True, T0)
+    assert await store.prune_feedback(T0 - dt.timedelta(days=365)) == 1
+    assert [c.entry_id for c in await store.feedback_counts()] == ["new"]
+    # a vote changed later counts from its last change
+    await store.add_feedback(Platform.TELEGRAM, "new", "v1", False, T0 + dt.timedelta(days=400))
+    assert await store.prune_feedback(T0 + dt.timedelta(days=35)) == 0
 
 
 async def test_gaps_grouped_and_bounded(store: Store) -> None:

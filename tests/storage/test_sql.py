@@ -85,6 +85,35 @@ async def test_upgrade_from_v1_keeps_data(database: Database) -> None:
         await store.close()
 
 
+async def test_upgrade_keeps_one_vote_per_burst_of_identical_legacy_votes(database: Database) -> None:
+    """Votes from before v4 carry no voter: a burst of identical votes on one entry within a minute (one
+    user tapping again and again) is kept once; anything else is kept as it was."""
+    kwargs = {"connect_args": {"server_settings": {"search_path": database.schema}}} if database.schema else {}
+    engine = create_async_engine(database.url, **kwargs)
+    assert await migrations.migrate(engine, target=3) == 3
+    flood = [("telegram", "law-name", True, T0 + dt.timedelta(seconds=s)) for s in range(0, 50, 1)]
+    other = [
+        ("telegram", "law-name", False, T0 + dt.timedelta(seconds=10)),  # another vote in that minute
+        ("discord", "law-name", True, T0 + dt.timedelta(seconds=10)),  # another platform
+        ("telegram", "law-name", True, T0 + dt.timedelta(minutes=5)),  # later: someone else
+        ("telegram", "court-ruling", True, T0),
+    ]
+    async with engine.begin() as conn:
+        await conn.execute(
+            text("INSERT INTO feedback (platform, entry_id, helpful, created_at) VALUES (:p, :e, :h, :c)"),
+            [{"p": p, "e": e, "h": h, "c": c.replace(tzinfo=None)} for p, e, h, c in flood + other],
+        )
+    await engine.dispose()
+    store = await open_store(database.url, schema=database.schema)
+    try:
+        counts = {c.entry_id: (c.helpful, c.unhelpful) for c in await store.feedback_counts()}
+        assert counts == {"law-name": (3, 1), "court-ruling": (1, 0)}
+        await store.add_feedback(Platform.TELEGRAM, "law-name", "someone", True, T0)  # new votes still land
+        assert {c.entry_id: c.helpful for c in await store.feedback_counts()}["law-name"] == 4
+    finally:
+        await store.close()
+
+
 async def read_only(database: Database) -> SqlStore:
     """The same database refusing writes while reads work, as a full disk or a read-only replica does."""
     await (await open_store(database.url, schema=database.schema)).close()  # migrated while writable

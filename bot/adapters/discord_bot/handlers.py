@@ -243,7 +243,7 @@ class DiscordHandlers:
         await self.respond(interaction, reply)
 
     async def on_feedback(self, interaction: discord.Interaction, entry_id: str, helpful: bool, lang: Lang) -> None:
-        await self.ctx.feedback.record_feedback(Platform.DISCORD, entry_id, helpful)
+        await self.ctx.feedback.record_feedback(Platform.DISCORD, entry_id, helpful, voter=str(interaction.user.id))
         log.info("discord feedback: entry=%s helpful=%s", entry_id, helpful)
         await self.notice(interaction, msg("feedback_thanks", lang))
 

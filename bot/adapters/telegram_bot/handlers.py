@@ -410,7 +410,8 @@ class TelegramHandlers:
             return
         tap = self.codec.decode(query.data or "")
         if isinstance(tap, FeedbackTap):
-            await self.ctx.feedback.record_feedback(Platform.TELEGRAM, tap.entry_id, tap.helpful)
+            voter = str(query.from_user.id)
+            await self.ctx.feedback.record_feedback(Platform.TELEGRAM, tap.entry_id, tap.helpful, voter=voter)
             log.info("telegram feedback: entry=%s helpful=%s", tap.entry_id, tap.helpful)
             await query.answer(msg("feedback_thanks", tap.lang))
             if isinstance(query.message, Message):

@@ -15,11 +15,21 @@ from bot.types import UTC, Platform
 class SqlCuration(SqlBase):
     """bot.storage.base.CurationStore over SQLAlchemy."""
 
-    async def add_feedback(self, platform: Platform, entry_id: str, helpful: bool, at: dt.datetime) -> None:
+    async def add_feedback(self, platform: Platform, entry_id: str, voter: str, helpful: bool, at: dt.datetime) -> None:
+        stmt = self.insert(feedback).values(
+            platform=platform.value, entry_id=entry_id, voter=voter, helpful=helpful, created_at=at
+        )
         async with self.engine.begin() as conn:
             await conn.execute(
-                feedback.insert().values(platform=platform.value, entry_id=entry_id, helpful=helpful, created_at=at)
+                stmt.on_conflict_do_update(
+                    index_elements=["platform", "entry_id", "voter"], set_={"helpful": helpful, "created_at": at}
+                )
             )
+
+    async def prune_feedback(self, before: dt.datetime) -> int:
+        async with self.engine.begin() as conn:
+            result = await conn.execute(delete(feedback).where(feedback.c.created_at < before))
+        return int(result.rowcount)
 
     async def feedback_counts(self) -> list[FeedbackCount]:
         helpful = func.sum(case((feedback.c.helpful == true(), 1), else_=0))

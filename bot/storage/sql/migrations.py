@@ -24,7 +24,8 @@ class Migration:
     version: int
     description: str
     statements: tuple[str, ...]
-    """DDL with {pk} (auto-increment primary key) and {float} placeholders filled per dialect."""
+    """SQL with {pk} (auto-increment primary key), {float} and {minute} (created_at to the minute)
+    placeholders filled per dialect."""
 
 
 MIGRATIONS: tuple[Migration, ...] = (
@@ -104,6 +105,21 @@ MIGRATIONS: tuple[Migration, ...] = (
             )""",
         ),
     ),
+    Migration(
+        4,
+        "one vote per voter and entry: votes carry a voter key; legacy repeat taps collapsed; feedback pruned",
+        (
+            # Votes from before v4 cannot be told apart by voter. A burst of identical votes on one entry
+            # within one minute is one user tapping again and again (50 taps made 50 rows): keep the first.
+            """DELETE FROM feedback WHERE id NOT IN (
+                SELECT MIN(id) FROM feedback GROUP BY platform, entry_id, helpful, {minute}
+            )""",
+            "ALTER TABLE feedback ADD COLUMN voter VARCHAR(64) NOT NULL DEFAULT ''",
+            "UPDATE feedback SET voter = 'legacy:' || CAST(id AS VARCHAR(20))",
+            "CREATE UNIQUE INDEX ux_feedback_vote ON feedback (platform, entry_id, voter)",
+            "CREATE INDEX ix_feedback_created ON feedback (created_at)",
+        ),
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version
@@ -111,8 +127,12 @@ LATEST_VERSION = MIGRATIONS[-1].version
 
 def _fill(statement: str, dialect: str) -> str:
     if dialect == "postgresql":
-        return statement.format(pk="BIGSERIAL PRIMARY KEY", float="DOUBLE PRECISION")
-    return statement.format(pk="INTEGER PRIMARY KEY AUTOINCREMENT", float="REAL")
+        return statement.format(
+            pk="BIGSERIAL PRIMARY KEY", float="DOUBLE PRECISION", minute="date_trunc('minute', created_at)"
+        )
+    return statement.format(
+        pk="INTEGER PRIMARY KEY AUTOINCREMENT", float="REAL", minute="strftime('%Y-%m-%d %H:%M', created_at)"
+    )
 
 
 async def current_version(conn: AsyncConnection) -> int:

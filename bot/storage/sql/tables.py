@@ -94,6 +94,7 @@ feedback = Table(
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("platform", String(16), nullable=False),
     Column("entry_id", String(64), nullable=False),
+    Column("voter", String(64), nullable=False),  # a hash of the user's id: one vote per user and entry
     Column("helpful", Boolean, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
 )

@@ -10,7 +10,7 @@ from bot.adapters.discord_bot import DiscordAdapter
 from bot.context import BotContext
 from bot.types import ChatRef, Platform
 from tests.adapters.discord.conftest import make_settings, start_adapter
-from tests.fakes.discord_api import ALL_TEXT_PERMS, CHANNEL_ID, FakeDiscord
+from tests.fakes.discord_api import ALL_TEXT_PERMS, CHANNEL_ID, USER_ID, FakeDiscord
 from tests.fakes.ports import MemoryServices
 
 EPHEMERAL = 64
@@ -155,6 +155,11 @@ async def test_feedback_button_is_stored(adapter: DiscordAdapter, fake: FakeDisc
     assert int(callback.body["data"]["flags"]) & EPHEMERAL
     assert "Thanks" in _embed_text(callback.body["data"])
     assert await services.votes() == [("law-name", 0, 1)]
+    await fake.dispatch("INTERACTION_CREATE", fake.button_click(old, "bb:fb:d:en:law-name"))  # the same user again
+    await fake.wait_kind("callback", 2)
+    await fake.dispatch("INTERACTION_CREATE", fake.button_click(old, "bb:fb:d:en:law-name", user_id=USER_ID + 1))
+    await fake.wait_kind("callback", 3)
+    assert await services.votes() == [("law-name", 0, 2)]  # one vote per user
 
 
 async def test_suggestion_button_opens_the_entry(adapter: DiscordAdapter, fake: FakeDiscord) -> None:

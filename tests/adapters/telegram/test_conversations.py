@@ -125,6 +125,9 @@ async def test_feedback_button_is_stored_and_removed(
     assert answered.params["text"] == "Thanks for the feedback!"
     assert await services.votes() == [("deadline-date", 1, 0)]
     [edited] = await api.wait_for("editMessageReplyMarkup")
+    await api.inject(callback_query(user(ALICE), thumbs_up, bot_message, query_id="cq2"))  # tapped again
+    await api.wait_for("answerCallbackQuery", 2)
+    assert await services.votes() == [("deadline-date", 1, 0)]  # still one vote
     rows = edited.params["reply_markup"]["inline_keyboard"]
     assert all(not b["callback_data"].startswith("f:") for row in rows for b in row)
     assert len(rows) == 2  # the related questions stay

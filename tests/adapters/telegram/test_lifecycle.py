@@ -51,7 +51,7 @@ async def test_rate_limit_answers_politely_once(api: FakeTelegramAPI, start_adap
 
 
 class BrokenFeedback:
-    async def record_feedback(self, platform: Platform, entry_id: str, helpful: bool) -> None:
+    async def record_feedback(self, platform: Platform, entry_id: str, helpful: bool, *, voter: str) -> None:
         raise RuntimeError("database is on fire")
 
 
