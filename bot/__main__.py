@@ -155,11 +155,11 @@ def _cmd_kb(args: argparse.Namespace, settings: Settings) -> int:
 
 def _cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
     if args.what == "delivery":
-        from bot.delivery.bench import run_delivery_bench
+        from bot.bench.delivery import run_delivery_bench
 
         print(run_delivery_bench(settings))
         return 0
-    from bot.bench import run_answer_bench
+    from bot.bench.answers import run_answer_bench
 
     print(run_answer_bench(settings, args.questions or [], args.rounds))
     return 0

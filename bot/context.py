@@ -9,17 +9,17 @@ import time
 from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from typing import Protocol
-from zoneinfo import ZoneInfo
 
 from bot.core.models import Lang, Reply, ReplyKind
-from bot.delivery.ports import Clock, FeedbackStore, Platform, Subscriptions
+from bot.curation import FeedbackRecorder
+from bot.delivery.ports import Subscriptions
 from bot.knowledge.holder import KnowledgeHolder
 from bot.ops.metrics import Metrics
 from bot.settings import Settings
+from bot.types import UTC, Clock, Platform
 
 log = logging.getLogger(__name__)
 
-UTC = ZoneInfo("UTC")
 LOW_CONFIDENCE = 0.35
 """Answers below this confidence are kept for curators (`banbot kb gaps`) along with abstentions."""
 
@@ -32,7 +32,7 @@ class GapRecorder(Protocol):
 class BotContext:
     knowledge: KnowledgeHolder
     subscriptions: Subscriptions
-    feedback: FeedbackStore
+    feedback: FeedbackRecorder
     clock: Clock
     settings: Settings
     metrics: Metrics = field(default_factory=Metrics)

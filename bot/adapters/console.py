@@ -20,8 +20,8 @@ from bot.core.messages import msg
 from bot.core.models import Lang, Reply
 from bot.core.render_text import render_plain
 from bot.delivery.parsing import parse_timezone
-from bot.delivery.ports import ChatRef, Platform
 from bot.errors import SubscriptionError
+from bot.types import ChatRef, Platform
 
 log = logging.getLogger(__name__)
 

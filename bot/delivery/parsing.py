@@ -10,8 +10,8 @@ import zoneinfo
 
 from rapidfuzz import fuzz, process
 
-from bot.core.models import Lang
 from bot.errors import SubscriptionError
+from bot.types import Lang
 
 _TIME = re.compile(r"^(\d{1,2})(?:\s*[:.hH点時]\s*(\d{1,2})?\s*分?)?\s*(am|pm|a\.m\.|p\.m\.)?$", re.IGNORECASE)
 _OFFSET = re.compile(r"^(?:utc|gmt)?\s*([+-])\s*(\d{1,2})(?::?(\d{2}))?$", re.IGNORECASE)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 
-from bot.core.models import Lang
 from bot.delivery.ports import SubscriptionView
+from bot.types import Lang
 
 _WEEKDAYS_ZH = "一二三四五六日"
 

@@ -50,10 +50,6 @@ class KnowledgeBase:
     out_of_scope: tuple[ScopeGroup, ...] = ()
     """What the bot must decline, with a reply per kind of question."""
 
-    @property
-    def primary(self) -> Deadline:
-        return self.deadlines[self.primary_deadline]
-
 
 def _field_path(loc: Iterable[int | str], data: Any) -> str:
     """Turn a pydantic location into a readable path, naming list items by their id where they have one."""

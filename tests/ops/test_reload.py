@@ -14,11 +14,11 @@ import pytest
 import yaml
 
 from bot.app import App
-from bot.delivery.ports import Platform
 from bot.knowledge.holder import MAX_LOGGED_PROBLEMS, KnowledgeHolder
 from bot.knowledge.loader import MAX_FILE_BYTES, KnowledgeBase, load_knowledge
 from bot.knowledge.watch import watch_knowledge
 from bot.settings import Settings
+from bot.types import Platform
 from tests.core.conftest import SAMPLE_ENTRIES, entry
 from tests.delivery.support import FakeClock, utc
 

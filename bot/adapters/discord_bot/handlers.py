@@ -25,8 +25,9 @@ from bot.core.models import Lang, Reply, ReplyKind
 from bot.core.ratelimit import UserRateLimiter
 from bot.core.text import clean_question
 from bot.delivery.parsing import parse_timezone
-from bot.delivery.ports import ChatRef, Platform, SubscriptionView
+from bot.delivery.ports import SubscriptionView
 from bot.errors import SubscriptionError
+from bot.types import ChatRef, Platform
 
 log = logging.getLogger(__name__)
 
@@ -243,7 +244,7 @@ class DiscordHandlers:
         await self.respond(interaction, reply)
 
     async def on_feedback(self, interaction: discord.Interaction, entry_id: str, helpful: bool, lang: Lang) -> None:
-        await self.ctx.feedback.record_feedback(Platform.DISCORD, entry_id, helpful)
+        await self.ctx.feedback.record_feedback(Platform.DISCORD, entry_id, helpful, voter=str(interaction.user.id))
         log.info("discord feedback: entry=%s helpful=%s", entry_id, helpful)
         await self.notice(interaction, msg("feedback_thanks", lang))
 

@@ -42,8 +42,9 @@ from bot.context import BotContext
 from bot.core.messages import msg
 from bot.core.models import Lang, Reply
 from bot.core.ratelimit import UserRateLimiter
-from bot.delivery.ports import ChatRef, Platform, SubscriptionView
+from bot.delivery.ports import SubscriptionView
 from bot.errors import SubscriptionError
+from bot.types import UTC, ChatRef, Platform
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +52,6 @@ Ctx = ContextTypes.DEFAULT_TYPE
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
-UTC = ZoneInfo("UTC")
 INLINE_RESULTS = 4
 """The answer plus up to three suggestions."""
 INLINE_CACHE_SECONDS = 60
@@ -410,7 +410,8 @@ class TelegramHandlers:
             return
         tap = self.codec.decode(query.data or "")
         if isinstance(tap, FeedbackTap):
-            await self.ctx.feedback.record_feedback(Platform.TELEGRAM, tap.entry_id, tap.helpful)
+            voter = str(query.from_user.id)
+            await self.ctx.feedback.record_feedback(Platform.TELEGRAM, tap.entry_id, tap.helpful, voter=voter)
             log.info("telegram feedback: entry=%s helpful=%s", tap.entry_id, tap.helpful)
             await query.answer(msg("feedback_thanks", tap.lang))
             if isinstance(query.message, Message):

@@ -17,7 +17,7 @@ from bot.context import BotContext
 from bot.knowledge.holder import KnowledgeHolder
 from bot.settings import Settings
 from tests.fakes.discord_api import TOKEN, FakeDiscord, running_fake
-from tests.fakes.ports import MemorySubscriptions
+from tests.fakes.ports import MemoryServices
 
 NOW = dt.datetime(2025, 1, 10, 12, 0, tzinfo=dt.UTC)
 
@@ -45,8 +45,8 @@ async def fake() -> AsyncIterator[FakeDiscord]:
 
 
 @pytest.fixture
-def store() -> MemorySubscriptions:
-    return MemorySubscriptions()
+def services() -> MemoryServices:
+    return MemoryServices.build(lambda: knowledge().kb, lambda: NOW)
 
 
 @pytest.fixture
@@ -55,8 +55,8 @@ def settings(tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-def ctx(settings: Settings, store: MemorySubscriptions) -> BotContext:
-    return BotContext(knowledge(), store, store, lambda: NOW, settings)  # type: ignore[arg-type]
+def ctx(settings: Settings, services: MemoryServices) -> BotContext:
+    return BotContext(knowledge(), services.subscriptions, services.curation, lambda: NOW, settings)
 
 
 async def start_adapter(settings: Settings, ctx: BotContext, fake: FakeDiscord) -> DiscordAdapter:

@@ -8,14 +8,15 @@ import discord
 
 from bot.adapters.discord_bot import DiscordAdapter
 from bot.context import BotContext
-from bot.delivery.ports import ChatRef, Platform
+from bot.types import ChatRef, Platform
 from tests.adapters.discord.conftest import make_settings, start_adapter
-from tests.fakes.discord_api import ALL_TEXT_PERMS, CHANNEL_ID, FakeDiscord
-from tests.fakes.ports import MemorySubscriptions
+from tests.fakes.discord_api import ALL_TEXT_PERMS, CHANNEL_ID, USER_ID, FakeDiscord
+from tests.fakes.ports import MemoryServices
 
 EPHEMERAL = 64
 MANAGER = discord.Permissions(manage_guild=True, view_channel=True, send_messages=True)
 MEMBER = discord.Permissions(view_channel=True, send_messages=True)
+CHANNEL = ChatRef(Platform.DISCORD, str(CHANNEL_ID))
 
 
 def _embed_text(body: dict) -> str:
@@ -137,9 +138,7 @@ async def test_timezone_autocomplete(adapter: DiscordAdapter, fake: FakeDiscord)
     assert len(choices) <= 25
 
 
-async def test_feedback_button_is_stored(
-    adapter: DiscordAdapter, fake: FakeDiscord, store: MemorySubscriptions
-) -> None:
+async def test_feedback_button_is_stored(adapter: DiscordAdapter, fake: FakeDiscord, services: MemoryServices) -> None:
     components = [
         {
             "type": 1,
@@ -155,7 +154,12 @@ async def test_feedback_button_is_stored(
     (callback,) = await fake.wait_kind("callback")
     assert int(callback.body["data"]["flags"]) & EPHEMERAL
     assert "Thanks" in _embed_text(callback.body["data"])
-    assert store.votes == [("discord", "law-name", False)]
+    assert await services.votes() == [("law-name", 0, 1)]
+    await fake.dispatch("INTERACTION_CREATE", fake.button_click(old, "bb:fb:d:en:law-name"))  # the same user again
+    await fake.wait_kind("callback", 2)
+    await fake.dispatch("INTERACTION_CREATE", fake.button_click(old, "bb:fb:d:en:law-name", user_id=USER_ID + 1))
+    await fake.wait_kind("callback", 3)
+    assert await services.votes() == [("law-name", 0, 2)]  # one vote per user
 
 
 async def test_suggestion_button_opens_the_entry(adapter: DiscordAdapter, fake: FakeDiscord) -> None:
@@ -169,17 +173,17 @@ async def test_suggestion_button_opens_the_entry(adapter: DiscordAdapter, fake: 
 
 
 async def test_subscribe_refused_without_manage_guild(
-    adapter: DiscordAdapter, fake: FakeDiscord, store: MemorySubscriptions
+    adapter: DiscordAdapter, fake: FakeDiscord, services: MemoryServices
 ) -> None:
     await fake.dispatch("INTERACTION_CREATE", fake.slash("subscribe", {"time": "08:00"}, permissions=MEMBER))
     (callback,) = await fake.wait_kind("callback")
     assert int(callback.body["data"]["flags"]) & EPHEMERAL
     assert "manage this server" in _embed_text(callback.body["data"])
-    assert store.active() == []
+    assert await services.subscriptions_of(CHANNEL) == []
 
 
 async def test_subscribe_refused_when_bot_cannot_post(
-    adapter: DiscordAdapter, fake: FakeDiscord, store: MemorySubscriptions
+    adapter: DiscordAdapter, fake: FakeDiscord, services: MemoryServices
 ) -> None:
     no_embeds = discord.Permissions(view_channel=True, send_messages=True)
     await fake.dispatch(
@@ -188,11 +192,11 @@ async def test_subscribe_refused_when_bot_cannot_post(
     (callback,) = await fake.wait_kind("callback")
     text = _embed_text(callback.body["data"])
     assert "Embed Links" in text and "Send Messages" not in text
-    assert store.active() == []
+    assert await services.subscriptions_of(CHANNEL) == []
 
 
 async def test_subscribe_accepted_for_manager(
-    adapter: DiscordAdapter, fake: FakeDiscord, store: MemorySubscriptions
+    adapter: DiscordAdapter, fake: FakeDiscord, services: MemoryServices
 ) -> None:
     await fake.dispatch(
         "INTERACTION_CREATE",
@@ -202,13 +206,13 @@ async def test_subscribe_accepted_for_manager(
     assert callback.body["type"] == 5  # deferred before touching the database
     (edit,) = await fake.wait_kind("edit_original")
     assert "订阅成功" in _embed_text(edit.body)
-    (sub,) = store.active()
+    (sub,) = await services.subscriptions_of(CHANNEL)
     assert sub.chat.chat_id == str(CHANNEL_ID)
     assert (sub.local_time.isoformat(), sub.timezone, sub.lang) == ("08:30:00", "Asia/Shanghai", "zh")
 
     await fake.dispatch("INTERACTION_CREATE", fake.slash("unsubscribe", {}, permissions=MANAGER))
     await fake.wait_kind("edit_original", 2)
-    assert store.active() == []
+    assert await services.subscriptions_of(CHANNEL) == []
 
 
 async def test_countdown_help_timeline_sources(adapter: DiscordAdapter, fake: FakeDiscord) -> None:
@@ -267,12 +271,10 @@ async def test_per_user_rate_limit(fake: FakeDiscord, tmp_path: Path, ctx: BotCo
 
 
 async def test_countdown_counts_in_the_channels_subscription_zone(
-    adapter: DiscordAdapter, fake: FakeDiscord, store: MemorySubscriptions
+    adapter: DiscordAdapter, fake: FakeDiscord, services: MemoryServices
 ) -> None:
     # 2025-01-10 12:00 UTC is already January 11 in Kiritimati (UTC+14): one day fewer to go.
-    await store.subscribe(
-        ChatRef(Platform.DISCORD, str(CHANNEL_ID)), created_by="admin", lang="en", tz_text="Pacific/Kiritimati"
-    )
+    await services.subscriptions.subscribe(CHANNEL, created_by="admin", lang="en", tz_text="Pacific/Kiritimati")
     await fake.dispatch("INTERACTION_CREATE", fake.slash("countdown", {}, app_permissions=ALL_TEXT_PERMS))
     (callback,) = await fake.wait_kind("callback")
     assert "8 days until" in _embed_text(callback.body["data"])

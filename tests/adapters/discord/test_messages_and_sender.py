@@ -10,7 +10,8 @@ from bot.adapters.discord_bot import DiscordAdapter
 from bot.adapters.discord_bot.render import render_reply
 from bot.adapters.discord_bot.sender import nonce_for
 from bot.core.models import Reply, ReplyKind, SourceRef
-from bot.delivery.ports import ChatRef, Platform, Post, SendStatus
+from bot.delivery.ports import Post, SendStatus
+from bot.types import ChatRef, Platform
 from tests.fakes.discord_api import BOT_ID, CHANNEL_ID, USER_ID, FakeDiscord
 
 

@@ -1,4 +1,5 @@
-"""Fixtures for the Telegram end-to-end tests: the fake Bot API server, the adapter, in-memory ports."""
+"""Fixtures for the Telegram end-to-end tests: the fake Bot API server, the adapter, the real services over an
+InMemoryStore."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from bot.context import BotContext
 from bot.core.models import Lang, Reply, ReplyKind, SourceRef, Suggestion
 from bot.knowledge.holder import KnowledgeHolder
 from bot.settings import Settings
-from tests.fakes.ports import MemorySubscriptions
+from tests.fakes.ports import MemoryServices
 from tests.fakes.telegram_api import FakeTelegramAPI
 
 TOKEN = "123456:TEST-TOKEN-abcdef"
@@ -123,8 +124,8 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-def ports() -> MemorySubscriptions:
-    return MemorySubscriptions()
+def services(knowledge: KnowledgeHolder, clock: FakeClock) -> MemoryServices:
+    return MemoryServices.build(lambda: knowledge.kb, clock)
 
 
 @pytest.fixture
@@ -151,7 +152,7 @@ async def start_adapter(
     api: FakeTelegramAPI,
     knowledge: KnowledgeHolder,
     clock: FakeClock,
-    ports: MemorySubscriptions,
+    services: MemoryServices,
     scripted: dict[str, Reply],
 ) -> AsyncIterator[StartAdapter]:
     """Builds and starts the real adapter against the fake server; stops it after the test."""
@@ -160,8 +161,8 @@ async def start_adapter(
     async def start(subscriptions: Any = None, feedback: Any = None, **settings: Any) -> TelegramAdapter:
         ctx = BotContext(
             knowledge=ScriptedKnowledge(knowledge, scripted),  # type: ignore[arg-type]
-            subscriptions=subscriptions or ports,
-            feedback=feedback or ports,
+            subscriptions=subscriptions or services.subscriptions,
+            feedback=feedback or services.curation,
             clock=clock,
             settings=make_settings(api, **settings),
         )

@@ -8,8 +8,8 @@ import logging
 import pytest
 
 from bot.adapters.telegram_bot import TelegramAdapter
-from bot.delivery.ports import Platform
-from tests.adapters.telegram.conftest import TOKEN, MemorySubscriptions, StartAdapter
+from bot.types import Platform
+from tests.adapters.telegram.conftest import TOKEN, StartAdapter
 from tests.fakes.telegram_api import FakeTelegramAPI, callback_query, message, private_chat, user
 
 ALICE = 1001
@@ -51,7 +51,7 @@ async def test_rate_limit_answers_politely_once(api: FakeTelegramAPI, start_adap
 
 
 class BrokenFeedback:
-    async def record_feedback(self, platform: Platform, entry_id: str, helpful: bool) -> None:
+    async def record_feedback(self, platform: Platform, entry_id: str, helpful: bool, *, voter: str) -> None:
         raise RuntimeError("database is on fire")
 
 
@@ -67,7 +67,7 @@ async def test_error_handler_logs_and_replies_briefly(
 
 
 async def test_token_never_reaches_a_log(
-    api: FakeTelegramAPI, start_adapter: StartAdapter, ports: MemorySubscriptions, caplog: pytest.LogCaptureFixture
+    api: FakeTelegramAPI, start_adapter: StartAdapter, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)  # everything, from every logger
     adapter = await start_adapter(feedback=BrokenFeedback())
