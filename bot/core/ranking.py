@@ -39,7 +39,7 @@ class Weights:
 
     lexical: float = 0.3
     semantic: float = 0.7
-    semantic_floor: float = 0.35
+    semantic_floor: float = 0.3
     """Cosine similarity below which the encoder's opinion counts as nothing."""
 
 
@@ -73,6 +73,8 @@ class Ranking:
     """The closest out-of-scope group and its similarity (0 without an encoder)."""
     semantic: bool = False
     """Whether the encoder took part."""
+    qualifier: tuple[str, str] | None = None
+    """(out-of-scope group, name) when the question names a place or app the first candidate never mentions."""
 
 
 class Ranker:
@@ -86,6 +88,34 @@ class Ranker:
             for question in (*entry.questions.en, *entry.questions.zh):
                 self._exact.setdefault(normalize(question), entry.id)
         self._exact_keys = list(self._exact)
+        self._names = [
+            (group.id, name, re.compile(rf"(?<![a-z]){re.escape(name.lower())}(?![a-z])"))
+            for group in kb.out_of_scope
+            for name in (*group.names.en, *group.names.zh)
+        ]
+        self._mentions = {
+            entry.id: " ".join(
+                [
+                    *entry.questions.en,
+                    *entry.questions.zh,
+                    *entry.keywords.en,
+                    *entry.keywords.zh,
+                    entry.title.en,
+                    entry.title.zh,
+                    entry.answer.en,
+                    entry.answer.zh,
+                ]
+            ).lower()
+            for entry in kb.entries.values()
+        }
+
+    def qualifier(self, question: str, entry_id: str) -> tuple[str, str] | None:
+        """A place or app the question names and the entry never mentions, with its out-of-scope group."""
+        lowered = question.lower()
+        for group_id, name, pattern in self._names:
+            if pattern.search(lowered) and not pattern.search(self._mentions[entry_id]):
+                return group_id, name
+        return None
 
     def exact_match(self, question: str) -> str | None:
         """The entry one of whose questions is the same as `question` but for case, spacing and typos."""
@@ -149,6 +179,7 @@ class Ranker:
             candidates = [first, *(c for c in candidates if c is not first)]
         return Ranking(
             candidates=candidates,
+            qualifier=self.qualifier(question, candidates[0].entry.id) if candidates else None,
             exact=exact,
             on_topic=found.on_topic,
             known_terms=found.known_terms,

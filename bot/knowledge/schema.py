@@ -179,6 +179,9 @@ class ScopeGroup(Strict):
     id: Id
     reply: Localized
     examples: LocalizedList
+    names: LocalizedList = Field(default_factory=LocalizedList)
+    """Names (places, apps) that make a question about them: such a question is declined unless the entry
+    that would answer it mentions the name ("is TikTok banned in India" is not about the US law)."""
 
     @field_validator("examples")
     @classmethod
