@@ -138,7 +138,7 @@ class Ranker:
             for i in order:
                 semantic[self.semantic.entry_ids[i]] = (
                     float(match.entry[i]),
-                    self.semantic.text_of(int(match.best_text[i])),
+                    self.semantic.closest_text(match, int(i)),
                 )
             if len(match.scope):
                 best = int(match.scope.argmax())
