@@ -50,6 +50,7 @@ MESSAGES: dict[str, dict[Lang, str]] = {
     },
     "sources_label": {"en": "Sources", "zh": "来源"},
     "as_of_label": {"en": "As of {date}", "zh": "截至{date}"},
+    "checked_label": {"en": "checked {date}", "zh": "核实于{date}"},
     "helpful": {"en": "Helpful", "zh": "有帮助"},
     "not_helpful": {"en": "Not helpful", "zh": "没帮助"},
     # --- Discord adapter ---

@@ -7,6 +7,17 @@ from bot.core.messages import msg
 from bot.core.models import Reply
 
 
+def dates_line(reply: Reply) -> str:
+    """ "As of May 15, 2026 · checked November 26, 2026": the date the facts refer to and when a curator last
+    verified them (never today's date stamped over old knowledge)."""
+    parts = []
+    if reply.as_of:
+        parts.append(msg("as_of_label", reply.lang, date=format_date(reply.as_of, reply.lang)))
+    if reply.checked:
+        parts.append(msg("checked_label", reply.lang, date=format_date(reply.checked, reply.lang)))
+    return " · ".join(parts)
+
+
 def answer_text(reply: Reply) -> str:
     """The short answer, then the full text (what `banbot ask` and the console show)."""
     if reply.has_more:
@@ -21,6 +32,6 @@ def render_plain(reply: Reply) -> str:
         lines = [f"{msg('sources_label', reply.lang)}:"]
         lines += [f"- {s.label}: {s.title} <{s.url}>" for s in (*reply.sources, *reply.more_sources)]
         parts.append("\n".join(lines))
-    if reply.as_of and reply.answered:
-        parts.append(msg("as_of_label", reply.lang, date=format_date(reply.as_of, reply.lang)))
+    if reply.answered and (reply.as_of or reply.checked):
+        parts.append(dates_line(reply))
     return "\n\n".join(parts)

@@ -192,6 +192,8 @@ class ScopeGroup(Strict):
 
 
 class OutOfScopeFile(Strict):
+    starters: list[Id] = Field(default_factory=list, max_length=5)
+    """Entries whose first questions are offered when the bot cannot help: broad openings of the main topics."""
     groups: list[ScopeGroup]
 
 
