@@ -85,6 +85,8 @@ def _lexically_trusted(ranking: Ranking, t: Thresholds) -> Candidate | None:
     """The lexical engine's first entry when it covers nearly all of an on-topic question and the encoder
     does not find the question closer to something the bot declines: names and numbers are its strength."""
     first = min(ranking.candidates, key=lambda c: c.lexical_rank)
+    if ranking.lang == "zh":  # Chinese is matched on character pairs: coverage says less there
+        return None
     if first.lexical_rank != 0 or not ranking.on_topic or not first.names_anchor:
         return None
     if first.coverage < t.lexical_trust or first.score < t.min_score:

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz, process
 
 from bot.core.index import Index
+from bot.core.language import detect_language
+from bot.core.models import Lang
 from bot.core.semantic import SemanticIndex
 from bot.knowledge.loader import KnowledgeBase
 from bot.knowledge.schema import Entry
@@ -73,6 +75,8 @@ class Ranking:
     """The closest out-of-scope group and its similarity (0 without an encoder)."""
     semantic: bool = False
     """Whether the encoder took part."""
+    lang: Lang = "en"
+    """The question's language."""
     qualifier: tuple[str, str] | None = None
     """(out-of-scope group, name) when the question names a place or app the first candidate never mentions."""
 
@@ -180,6 +184,7 @@ class Ranker:
         return Ranking(
             candidates=candidates,
             qualifier=self.qualifier(question, candidates[0].entry.id) if candidates else None,
+            lang=detect_language(question),
             exact=exact,
             on_topic=found.on_topic,
             known_terms=found.known_terms,

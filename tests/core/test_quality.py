@@ -24,6 +24,7 @@ HYBRID_FLOORS = {
     "fresh-holdout-2.jsonl": 0.93,
     "fresh-holdout-3.jsonl": 0.93,
     "fresh-holdout-4.jsonl": 0.93,
+    "fresh-holdout-5.jsonl": 0.93,
     "law-paraphrases.jsonl": 0.95,
     "rednote-paraphrases.jsonl": 0.92,
 }
