@@ -21,10 +21,10 @@ from bot.delivery.engine import DeliveryEngine
 from bot.delivery.ports import Sender
 from bot.delivery.subscriptions import SubscriptionService
 from bot.engine import AnswererFactory
+from bot.engine.holder import KnowledgeHolder
+from bot.engine.watch import watch_knowledge
 from bot.freshness.digest import start_curator_digest
 from bot.knowledge.check import overdue_entries
-from bot.knowledge.holder import KnowledgeHolder
-from bot.knowledge.watch import watch_knowledge
 from bot.logging_setup import setup_logging
 from bot.ops.database import DatabaseUnavailableError, open_database
 from bot.ops.health import HealthServer, Probe

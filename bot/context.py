@@ -13,7 +13,7 @@ from typing import Protocol
 from bot.core.models import Lang, Reply, ReplyKind
 from bot.curation import FeedbackRecorder
 from bot.delivery.ports import Subscriptions
-from bot.knowledge.holder import KnowledgeHolder
+from bot.engine.holder import KnowledgeHolder
 from bot.ops.metrics import Metrics
 from bot.settings import Settings
 from bot.types import UTC, Clock, Platform

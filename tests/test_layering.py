@@ -28,10 +28,6 @@ STORE_FACTORY = "bot.storage.sql"
 PORTS_ONLY = {"bot.delivery": STORAGE_PORTS, "bot.curation": STORAGE_PORTS}
 PORTS_AND_FACTORY = {"bot.ops": STORAGE_PORTS | {STORE_FACTORY}, "bot.bench": STORAGE_PORTS | {STORE_FACTORY}}
 
-KNOWN_EXCEPTIONS = {
-    # issue 12: the KnowledgeHolder keeps the core's Answerer; the BotContext facade is to own it.
-    ("bot.knowledge.holder", "bot.core.answering"),
-}
 OVERSIZED = {
     # issue 12: being split into smaller handler modules in another branch.
     "bot/adapters/telegram_bot/handlers.py",
@@ -83,7 +79,7 @@ def test_lower_layers_import_nothing_above_them() -> None:
     wrong = []
     for source, target in sorted(edges()):
         allowed = ALLOWED.get(unit(source))
-        if allowed is None or unit(target) == unit(source) or (source, target) in KNOWN_EXCEPTIONS:
+        if allowed is None or unit(target) == unit(source):
             continue
         if unit(target) not in allowed:
             wrong.append(f"{source} -> {target}")
@@ -103,7 +99,7 @@ def test_storage_is_used_through_its_ports() -> None:
 def test_no_cycles_between_packages() -> None:
     graph: dict[str, set[str]] = {}
     for source, target in edges():
-        if (source, target) not in KNOWN_EXCEPTIONS and unit(source) != unit(target):
+        if unit(source) != unit(target):
             graph.setdefault(unit(source), set()).add(unit(target))
     cycles = []
 
@@ -133,4 +129,4 @@ def test_the_rules_see_real_imports() -> None:
     found = edges()
     assert ("bot.delivery.engine", "bot.storage.base") in found
     assert ("bot.core.answering", "bot.knowledge.loader") in found
-    assert ("bot.knowledge.holder", "bot.core.answering") in found
+    assert ("bot.engine.holder", "bot.core.answering") in found

@@ -14,7 +14,7 @@ from pydantic import SecretStr
 
 from bot.adapters.discord_bot import DiscordAdapter
 from bot.context import BotContext
-from bot.knowledge.holder import KnowledgeHolder
+from bot.engine.holder import KnowledgeHolder
 from bot.settings import Settings
 from tests.fakes.discord_api import TOKEN, FakeDiscord, running_fake
 from tests.fakes.ports import MemoryServices

@@ -15,7 +15,7 @@ from pydantic import SecretStr
 from bot.adapters.telegram_bot import TelegramAdapter
 from bot.context import BotContext
 from bot.core.models import Lang, Reply, ReplyKind, SourceRef, Suggestion
-from bot.knowledge.holder import KnowledgeHolder
+from bot.engine.holder import KnowledgeHolder
 from bot.settings import Settings
 from tests.fakes.ports import MemoryServices
 from tests.fakes.telegram_api import FakeTelegramAPI

@@ -15,7 +15,7 @@ from bot.adapters.telegram_bot import TelegramAdapter
 from bot.curation import CurationService
 from bot.delivery.engine import DeliveryEngine
 from bot.delivery.subscriptions import SubscriptionService
-from bot.knowledge.holder import KnowledgeHolder
+from bot.engine.holder import KnowledgeHolder
 from bot.storage.base import Store
 from bot.storage.sql import open_store
 from bot.types import ChatRef, Platform
