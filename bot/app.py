@@ -261,7 +261,8 @@ def log_file(settings: Settings, *, console_only: bool) -> Path | None:
 
 
 def _setup_logging(settings: Settings, *, console_only: bool) -> None:
-    secrets = [s.get_secret_value() for s in (settings.telegram_token, settings.discord_token) if s is not None]
+    configured = (settings.telegram_token, settings.discord_token, settings.telegram_webhook_secret)
+    secrets = [s.get_secret_value() for s in configured if s is not None]
     file = log_file(settings, console_only=console_only)
     try:
         setup_logging(settings.log_level, json_lines=settings.log_json, secrets=secrets, file=file)
