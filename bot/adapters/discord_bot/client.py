@@ -268,14 +268,14 @@ class DiscordAdapter:
         return reason
 
     async def _reconnect(self, reason: str) -> None:
-        """Wait, then log in afresh (the gateway task connects next); one WARNING line a try."""
+        """Close what is left, wait, then log in afresh (the gateway task connects next); one WARNING line a try."""
         tries = 0
         while True:
+            await self._close()  # a socket whose reader is gone would keep heartbeating while we wait
             tries += 1
             delay = self._backoff.next()
             log.warning("discord gateway lost (%s): reconnecting in %.1f s (try %d)", reason, delay, tries)
             await asyncio.sleep(delay)
-            await self._close()
             try:
                 await self._login()
             except PlatformUnavailableError as exc:

@@ -53,6 +53,7 @@ async def test_an_unparseable_event_means_not_connected(
     assert adapter.connected
     await fake.dispatch("MESSAGE_CREATE", UNPARSEABLE)
     await fake.wait_for(lambda: not adapter.connected, within=10)
+    await fake.wait_for(lambda: not fake.sockets, within=10)  # the deaf socket is closed while it waits
     (line,) = gateway_lines(caplog)
     assert line.levelno == logging.WARNING and line.exc_info is None  # one line, no traceback
     assert line.getMessage() == "discord gateway lost (KeyError: 'channel_id'): reconnecting in 3600.0 s (try 1)"
