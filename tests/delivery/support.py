@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,7 +17,7 @@ from bot.delivery.subscriptions import SubscriptionService
 from bot.knowledge.loader import KnowledgeBase, load_knowledge
 from bot.settings import Settings
 from bot.storage.base import Store, SubscriptionStore
-from bot.storage.records import NewSubscription
+from bot.storage.records import Mode, NewSubscription
 from bot.types import ChatRef, Platform
 from tests.core import conftest as core_kb
 
@@ -136,10 +136,15 @@ class Rig:
         )
 
     async def sub(
-        self, chat_id: str, at: str = "09:00", tz: str = "UTC", platform: Platform = Platform.TELEGRAM
+        self,
+        chat_id: str,
+        at: str = "09:00",
+        tz: str = "UTC",
+        platform: Platform = Platform.TELEGRAM,
+        modes: Collection[Mode] = (Mode.DAILY,),
     ) -> int:
         view = await self.service.subscribe(
-            ChatRef(platform, chat_id), created_by="admin", lang="en", time_text=at, tz_text=tz
+            ChatRef(platform, chat_id), created_by="admin", lang="en", time_text=at, tz_text=tz, modes=modes
         )
         return view.id
 
