@@ -3,7 +3,8 @@
 Every post has the same shape: a title in sentence case, one line of count, the short current status with
 the date a curator checked it (or, for an announcement, what happened and when), at most three sources,
 and the rest one tap away. `Reply.short` is what a chat shows first; `Reply.text` is the whole post, shown
-behind a "More" button (`Reply.has_more`), or as it is where there are no buttons.
+behind a "More" button (`Reply.has_more`), or as it is where there are no buttons. The check date is in the
+text itself, so a post's `Reply.checked` stays None and no footer repeats it.
 """
 
 from __future__ import annotations
@@ -71,7 +72,6 @@ def countdown_post(kb: KnowledgeBase, deadline_id: str, at: datetime, tz: tzinfo
         confidence=1.0,
         sources=shown(refs),
         more_sources=more(refs),
-        checked=deadline.checked,
     )
 
 
@@ -100,7 +100,6 @@ def announcement_post(
         confidence=1.0,
         sources=shown(refs),
         more_sources=more(refs),
-        checked=ann.date,
     )
 
 
