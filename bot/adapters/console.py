@@ -169,15 +169,26 @@ class ConsoleChat:
         return answerer.countdown(now, lang, tz=ZoneInfo(zone))
 
     async def _subscriptions(self, command: str, args: list[str], lang: Lang) -> str:
-        from bot.delivery.texts import render_subscribed, render_subscriptions
+        """`/subscribe [deadline id] [HH:MM [time zone]] [modes]`, `/unsubscribe`, `/subscriptions`."""
+        from bot.delivery.modes import extract_modes, render_subscribed, render_subscriptions
 
         subs = self._ctx.subscriptions
-        titles = {d.id: (d.title.zh if lang == "zh" else d.title.en) for d in self._ctx.knowledge.kb.deadlines.values()}
+        deadlines = self._ctx.knowledge.kb.deadlines
+        titles = {d.id: (d.title.zh if lang == "zh" else d.title.en) for d in deadlines.values()}
         if command == "/subscribe":
-            time_text = args[0] if args else None
-            tz_text = " ".join(args[1:]) or None
+            modes, rest = extract_modes(" ".join(args))
+            words = rest.split()
+            deadline = next((w for w in words if w.lower() in deadlines), None)
+            if deadline is not None:
+                words.remove(deadline)
             view = await subs.subscribe(
-                CONSOLE_CHAT, created_by="console", lang=lang, time_text=time_text, tz_text=tz_text
+                CONSOLE_CHAT,
+                created_by="console",
+                lang=lang,
+                time_text=words[0] if words else None,
+                tz_text=" ".join(words[1:]) or None,
+                deadline_id=deadline,
+                modes=modes,
             )
             return render_subscribed(view, lang, titles)
         if command == "/unsubscribe":

@@ -56,8 +56,11 @@ def test_chat_answers_questions_and_manages_subscriptions(kb_dir: Path, db_url: 
         "since the law taking effect (January 19, 2025)",
         "“25:99” is not a time of day. Expected HH:MM",
         "Unknown time zone “America/New_Yrok”. Did you mean America/New_York",
-        "Subscribed (#1): a daily countdown to the law taking effect at 09:00 (Asia/Shanghai)",
-        "#1 countdown to the law taking effect, daily at 09:00 (Asia/Shanghai)",
+        # the deadline has passed: milestones and news by default, and never "a countdown to" it
+        "Subscribed (#1): posts about the law taking effect on milestone days, and news when there is some, "
+        "at 09:00 (Asia/Shanghai).",
+        "#1 posts about the law taking effect on milestone days, and news when there is some, at 09:00 "
+        "(Asia/Shanghai) [milestones, updates]",
         "Unsubscribed: 1 countdown subscription(s) removed.",
         "This chat has no countdown subscriptions.",
         "总部位于上海",
@@ -94,6 +97,21 @@ async def test_countdown_post_arrives_in_the_console(settings: Settings, clock: 
         assert out.getvalue().count("⏳") == 1  # once a day
     finally:
         await app.stop()
+
+
+async def test_subscribe_takes_modes_and_a_deadline_anywhere(app: App, clock: FakeClock) -> None:
+    assert app.console is not None
+    handle = app.console.handle
+    clock.set(utc(2025, 6, 1, 12))  # after the law's day
+    assert (await handle("/subscribe 10:00 UTC daily")).startswith(
+        "Subscribed (#1): daily posts about the law taking effect, at 10:00 (UTC). First post: Mon Jun 2 10:00."
+    )
+    assert (await handle("/subscribe milestones and updates law-effective 11:00")).startswith(
+        "Subscribed (#2): posts about the law taking effect on milestone days, and news when there is some"
+    )
+    assert "Unknown time zone “sometimes”" in await handle("/subscribe 12:00 sometimes")
+    assert (await handle("/subscribe 10:00 UTC updates")).startswith("Subscribed (#1): news posts")  # #1 changed
+    assert "[updates]" in await handle("/subscriptions")
 
 
 async def test_serve_ends_with_the_chat(settings: Settings, clock: FakeClock) -> None:
