@@ -20,8 +20,7 @@ from typing import Any, TextIO
 from bot.core.answering import Answerer
 from bot.core.models import Reply
 from bot.core.render_text import answer_text
-
-CJK = re.compile(r"[\u4e00-\u9fff]")
+from bot.types import CJK
 
 
 def judge(expect: dict[str, Any], answered: bool, text: str, sources: list[str]) -> list[str]:

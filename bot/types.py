@@ -6,6 +6,7 @@ This module imports nothing from banbot, so anything may import it (the core inc
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -15,6 +16,11 @@ Lang = Literal["en", "zh"]
 LANGS: Final[tuple[Lang, ...]] = ("en", "zh")
 
 UTC: Final = dt.UTC
+
+CJK_CHARS: Final = "\u3400-\u9fff\uf900-\ufaff"
+"""Chinese characters: the unified ideographs, extension A and the compatibility block."""
+CJK: Final = re.compile(f"[{CJK_CHARS}]")
+CJK_RUN: Final = re.compile(f"[{CJK_CHARS}]+")
 
 Clock = Callable[[], dt.datetime]
 """Returns the current time, timezone-aware. Injected everywhere so tests never sleep."""

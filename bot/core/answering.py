@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from zoneinfo import ZoneInfo
 
 from rapidfuzz import fuzz, process
 
@@ -20,8 +19,7 @@ from bot.core.semantic import SemanticIndex
 from bot.core.text import clean_question
 from bot.knowledge.loader import KnowledgeBase
 from bot.knowledge.schema import Entry
-
-UTC = ZoneInfo("UTC")
+from bot.types import UTC
 
 MAX_SUGGESTIONS = 3
 AUTOCOMPLETE_CUTOFF = 80.0
@@ -100,12 +98,12 @@ class Answerer:
         lines = []
         ids: list[str] = []
         for deadline in sorted(self.kb.deadlines.values(), key=lambda d: d.at):
-            title = deadline.title.zh if lang == "zh" else deadline.title.en
+            title = deadline.title.get(lang)
             when = format_date(deadline.at.date(), lang)
             if days_until(deadline, now, UTC) > 0:
                 lines.append(f"{when}: {title} ({'尚未到来' if lang == 'zh' else 'upcoming'})")
             else:
-                status = deadline.status.zh if lang == "zh" else deadline.status.en
+                status = deadline.status.get(lang)
                 lines.append(f"{when}: {title}. {status}")
             ids.extend(s for s in deadline.sources if s not in ids)
         return Reply(
@@ -189,7 +187,7 @@ class Answerer:
             lead = entry.short.get(lang)
             prefix = None
             if question is not None:
-                canonical = (entry.questions.zh if lang == "zh" else entry.questions.en)[0]
+                canonical = (entry.questions.get(lang))[0]
                 prefix = yes_no_prefix(question, canonical, entry.polarity, lang)
             if prefix:
                 lead = f"{prefix}{'' if lang == 'zh' else ' '}{lead}"
@@ -260,4 +258,4 @@ class Answerer:
 
     @staticmethod
     def _first_question(entry: Entry, lang: Lang) -> str:
-        return (entry.questions.zh if lang == "zh" else entry.questions.en)[0]
+        return (entry.questions.get(lang))[0]

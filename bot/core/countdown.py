@@ -5,14 +5,11 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, tzinfo
-from zoneinfo import ZoneInfo
 
 from bot.core.dates import format_date
 from bot.core.models import MAX_SHOWN_SOURCES, Lang, Reply, ReplyKind, SourceRef
 from bot.knowledge.loader import KnowledgeBase
 from bot.knowledge.schema import TIER_RANK, Deadline
-
-UTC = ZoneInfo("UTC")
 
 
 def deadline_day(deadline: Deadline) -> date:
@@ -35,7 +32,7 @@ def _plural(n: int, word: str) -> str:
 def countdown_line(deadline: Deadline, now: datetime, tz: tzinfo, lang: Lang) -> str:
     """One sentence: 'N days until …', 'Today: …' or 'N days since …' (never a past deadline as upcoming)."""
     days = days_until(deadline, now, tz)
-    title = deadline.title.zh if lang == "zh" else deadline.title.en
+    title = deadline.title.get(lang)
     when = format_date(deadline_day(deadline), lang)
     if lang == "zh":
         if days > 0:
@@ -131,7 +128,7 @@ def render_countdown(kb: KnowledgeBase, deadline_id: str | None, now: datetime, 
     deadline = kb.deadlines[deadline_id or kb.primary_deadline]
     paragraphs = [countdown_line(deadline, now, tz, lang)]
     if days_until(deadline, now, tz) <= 0:
-        status = deadline.status.zh if lang == "zh" else deadline.status.en
+        status = deadline.status.get(lang)
         paragraphs.append(("现状：" if lang == "zh" else "What happened: ") + status)
     upcoming = next_line(kb, now, tz, lang, shown_id=deadline.id)
     if upcoming:

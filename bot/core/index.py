@@ -12,15 +12,15 @@ from rapidfuzz import fuzz, process
 
 from bot.knowledge.loader import KnowledgeBase
 from bot.knowledge.schema import Entry
+from bot.types import CJK
 
 from .tokens import STOPWORDS, SynonymMap, canonical_token, tokenize
 
 _WORD = re.compile(r"[a-z][a-z0-9]*")
-_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 
 def _is_cjk_char(token: str) -> bool:
-    return len(token) == 1 and bool(_CJK.match(token))
+    return len(token) == 1 and bool(CJK.match(token))
 
 
 FIELD_WEIGHTS: dict[str, float] = {"question": 1.0, "keyword": 0.7, "title": 0.6, "answer": 0.25}
@@ -170,7 +170,7 @@ class Index:
             return 0.0
         if token in self.idf:
             return self.idf[token]
-        return self.max_idf * (OOV_CJK_SHARE if _CJK.match(token) else 1.0)
+        return self.max_idf * (OOV_CJK_SHARE if CJK.match(token) else 1.0)
 
     def search(self, question: str, limit: int = 5) -> Search:
         """The best entries for `question`, and whether it mentions an anchor term (TikTok, RedNote, the ban ...)."""

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 
 from bot.core.models import Lang
+from bot.types import CJK
 
-_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _LATIN_WORD = re.compile(r"[A-Za-z]+")
 
 
@@ -16,7 +16,7 @@ def detect_language(text: str) -> Lang:
     Two Chinese characters count as about one English word: "TikTok什么时候被禁" is Chinese,
     "what is 小红书" is English (a Chinese name inside an English question).
     """
-    cjk = len(_CJK.findall(text))
+    cjk = len(CJK.findall(text))
     if cjk == 0:
         return "en"
     latin_words = len(_LATIN_WORD.findall(text))

@@ -9,6 +9,7 @@ from functools import lru_cache
 import snowballstemmer
 
 from bot.knowledge.schema import SynonymGroup
+from bot.types import CJK_RUN
 
 _STEMMER = snowballstemmer.stemmer("english")
 
@@ -38,7 +39,6 @@ ZH_STOPCHARS = frozenset("的了吗呢吧啊么是在和与及或也都就还我
 """Chinese characters too common to match on by themselves (they still count inside two-character pairs)."""
 
 _LATIN_TOKEN = re.compile(r"[a-z0-9]+(?:[.,][0-9]+)?")
-_CJK_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
 _APOSTROPHE_S = re.compile(r"['’]s\b")
 _SPACING = re.compile(r"[\s\-]+")
 _WORD_JOINERS = re.compile(r"(?<=[a-z0-9])['’](?=[a-z])")
@@ -67,7 +67,7 @@ class SynonymMap:
             token = canonical_token(group.canonical)
             for variant in [group.canonical.replace("_", " "), *group.variants]:
                 key = variant.lower()
-                target = cjk if _CJK_RUN.search(key) else latin
+                target = cjk if CJK_RUN.search(key) else latin
                 target.setdefault(key, token)
         self._cjk = cjk
         self._latin_by_shape: dict[str, str] = {}
@@ -113,7 +113,7 @@ def tokenize(text: str, synonyms: SynonymMap) -> list[str]:
             continue
         tokens.append(stem(word))
     text = ZH_FILLERS.sub(" ", text)
-    for run in _CJK_RUN.findall(text):
+    for run in CJK_RUN.findall(text):
         tokens.extend(run[i : i + 2] for i in range(len(run) - 1))
         tokens.extend(ch for ch in run if ch not in ZH_STOPCHARS)
     return tokens

@@ -16,8 +16,9 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, HttpUrl, field_validator, model_validator
 
+from bot.types import CJK
+
 ID_PATTERN = r"^[a-z0-9][a-z0-9-]{1,62}$"
-CJK = re.compile(r"[\u4e00-\u9fff]")
 
 Id = Annotated[str, Field(pattern=ID_PATTERN)]
 
@@ -75,6 +76,10 @@ class LocalizedList(Strict):
 
     en: list[Text] = Field(default_factory=list)
     zh: list[Text] = Field(default_factory=list)
+
+    def get(self, lang: str) -> list[str]:
+        """The phrases in `lang` ("zh" for Chinese, English otherwise)."""
+        return self.zh if lang == "zh" else self.en
 
 
 Tier = Literal["primary", "major", "other", "mirror"]
