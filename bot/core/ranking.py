@@ -139,10 +139,11 @@ class Ranker:
         if self.semantic is not None:
             match = self.semantic.match(question)
             order = match.entry.argsort()[::-1][:SEMANTIC_LIMIT]
-            for i in order:
-                semantic[self.semantic.entry_ids[i]] = (
-                    float(match.entry[i]),
-                    self.semantic.closest_text(match, int(i)),
+            position = self.semantic.position
+            # the encoder's own top entries, then its opinion of the lexical engine's (never a missing 0)
+            for i in [*map(int, order), *(position[e] for e in lexical if e in position)]:
+                semantic.setdefault(
+                    self.semantic.entry_ids[i], (float(match.entry[i]), self.semantic.closest_text(match, i))
                 )
             if len(match.scope):
                 best = int(match.scope.argmax())
@@ -150,7 +151,7 @@ class Ranker:
         w = self.weights
         candidates = []
         lexical_rank = {entry_id: n for n, entry_id in enumerate(lexical)}
-        semantic_rank = {entry_id: n for n, entry_id in enumerate(semantic)}
+        semantic_rank = {entry_id: n for n, entry_id in enumerate(list(semantic)[:SEMANTIC_LIMIT])}
         for entry_id in dict.fromkeys([*lexical, *semantic]):
             hit = lexical.get(entry_id)
             lex = hit.coverage * min(1.0, hit.score / SCORE_SATURATION) if hit else 0.0

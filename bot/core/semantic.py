@@ -99,6 +99,8 @@ class SemanticIndex:
         self._entry_vectors = vectors[: len(self._texts)]
         self._scope_vectors = vectors[len(self._texts) :]
         self._starts = np.asarray(starts, dtype=np.intp)
+        self.position = {entry_id: i for i, entry_id in enumerate(self.entry_ids)}
+        """Where each entry's similarity is in `SemanticMatch.entry`."""
         self._scope_starts = np.asarray(scope_starts, dtype=np.intp)
 
     def closest_text(self, match: SemanticMatch, entry: int) -> str:
