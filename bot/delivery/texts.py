@@ -1,10 +1,14 @@
-"""Plain-text renderings of subscriptions for adapters (each escapes or styles them as its platform needs)."""
+"""The subscription texts every surface shows, in plain text (each adapter escapes or styles them).
+
+A subscription is always named by its deadline's title and its number, never by an internal id.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
 
+from bot.core import messages as m
 from bot.core.models import Lang
 from bot.delivery.ports import SubscriptionView
 
@@ -18,45 +22,53 @@ def format_post_time(moment: dt.datetime, lang: Lang) -> str:
     return f"{moment:%a %b} {moment.day} {moment:%H:%M}"
 
 
-def _line(view: SubscriptionView, lang: Lang, titles: Mapping[str, str]) -> str:
-    at = view.local_time.strftime("%H:%M")
-    deadline = titles.get(view.deadline_id, view.deadline_id)
-    if lang == "zh":
-        head = f"#{view.id} {deadline}倒计时，每天 {at}（{view.timezone}）"
-        if view.paused:
-            return head + "，已暂停"
-        nexts = "、".join(format_post_time(t, lang) for t in view.next_posts)
-        return head + (f"\n   接下来：{nexts}" if nexts else "")
-    head = f"#{view.id} countdown to {deadline}, daily at {at} ({view.timezone})"
+def _deadline(view: SubscriptionView, lang: Lang, titles: Mapping[str, str] | None) -> str:
+    return (titles or {}).get(view.deadline_id) or m.REMOVED_DEADLINE.get(lang)
+
+
+def _fields(view: SubscriptionView, lang: Lang, titles: Mapping[str, str] | None) -> dict[str, object]:
+    return {
+        "id": view.id,
+        "deadline": _deadline(view, lang, titles),
+        "time": view.local_time.strftime("%H:%M"),
+        "tz": view.timezone,
+    }
+
+
+def render_line(view: SubscriptionView, lang: Lang, titles: Mapping[str, str] | None = None) -> str:
+    """One subscription with its next post times: '#3 countdown to …, daily at 09:00 (UTC)'."""
+    line = m.SUBSCRIPTION_LINE.get(lang, **_fields(view, lang, titles))
     if view.paused:
-        return head + ", paused"
-    nexts = ", ".join(format_post_time(t, lang) for t in view.next_posts)
-    return head + (f"\n   next: {nexts}" if nexts else "")
+        return line + m.SUBSCRIPTION_PAUSED.get(lang)
+    nexts = m.LIST_SEPARATOR.get(lang).join(format_post_time(t, lang) for t in view.next_posts)
+    return line + (m.NEXT_POSTS.get(lang, when=nexts) if nexts else "")
 
 
 def render_subscriptions(views: Sequence[SubscriptionView], lang: Lang, titles: Mapping[str, str] | None = None) -> str:
     """The /subscriptions listing, with the next three post times of each; `titles` names the deadlines."""
     if not views:
-        if lang == "zh":
-            return "这里还没有倒计时订阅。使用 /subscribe 每天接收倒计时。"
-        return "No countdown subscriptions here. Use /subscribe to get a daily countdown post."
-    title = "本聊天的倒计时订阅：" if lang == "zh" else "Countdown subscriptions here:"
-    return "\n".join([title, *(_line(v, lang, titles or {}) for v in views)])
+        return m.NO_SUBSCRIPTIONS.get(lang)
+    return "\n".join([m.SUBSCRIPTIONS_TITLE.get(lang), *(render_line(v, lang, titles) for v in views)])
 
 
 def render_subscribed(view: SubscriptionView, lang: Lang, titles: Mapping[str, str] | None = None) -> str:
     """A short confirmation after /subscribe; `titles` maps deadline ids to their titles in `lang`."""
-    at = view.local_time.strftime("%H:%M")
-    deadline = (titles or {}).get(view.deadline_id, view.deadline_id)
-    first = format_post_time(view.next_posts[0], lang) if view.next_posts else ""
-    if lang == "zh":
-        return (
-            f"已订阅（#{view.id}）：每天 {at}（{view.timezone}）发布{deadline}倒计时。"
-            + (f"第一条：{first}。" if first else "")
-            + f"取消请用 /unsubscribe {view.id}。"
-        )
-    return (
-        f"Subscribed (#{view.id}): a daily countdown to {deadline} at {at} ({view.timezone})."
-        + (f" First post: {first}." if first else "")
-        + f" To stop: /unsubscribe {view.id}."
-    )
+    text = m.SUBSCRIBED.get(lang, **_fields(view, lang, titles))
+    if view.next_posts:
+        text += m.FIRST_POST.get(lang, when=format_post_time(view.next_posts[0], lang))
+    return text + m.TO_STOP.get(lang, id=view.id)
+
+
+def render_unsubscribed(
+    removed: Sequence[SubscriptionView], lang: Lang, titles: Mapping[str, str] | None = None
+) -> str:
+    """What /unsubscribe did: the one subscription stopped, or how many."""
+    if len(removed) == 1:
+        return m.UNSUBSCRIBED_ONE.get(lang, **_fields(removed[0], lang, titles))
+    return m.UNSUBSCRIBED_ALL.get(lang, count=len(removed))
+
+
+def render_which(views: Sequence[SubscriptionView], lang: Lang, titles: Mapping[str, str] | None = None) -> str:
+    """A bare /unsubscribe in a chat with several subscriptions: which one?"""
+    listing = "\n".join(render_line(v, lang, titles) for v in views)
+    return m.WHICH_SUBSCRIPTION.get(lang, count=len(views), listing=listing)

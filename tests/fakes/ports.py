@@ -74,7 +74,9 @@ class MemorySubscriptions:
         return self._view(sub)
 
     async def unsubscribe(self, chat: ChatRef, *, lang: Lang, subscription_id: int | None = None) -> int:
-        hit = [s for s in self.subs if s.chat.chat_id == chat.chat_id and s.active]
+        hit = [s for s in self.subs if s.chat.chat_id == chat.chat_id and s.active and subscription_id in (None, s.id)]
+        if subscription_id is not None and not hit:
+            raise SubscriptionError(f"There is no subscription #{subscription_id} in this chat.")
         for sub in hit:
             sub.active = False
         return len(hit)

@@ -20,7 +20,6 @@ from bot.adapters.telegram_bot.handlers import TelegramHandlers
 from bot.adapters.telegram_bot.sender import TelegramSender
 from bot.context import BotContext
 from bot.core.models import LANGS, Lang
-from bot.core.ratelimit import UserRateLimiter
 
 log = logging.getLogger(__name__)
 
@@ -110,7 +109,6 @@ class TelegramAdapter:
         *,
         poll_timeout: float = DEFAULT_POLL_TIMEOUT,
         concurrent_updates: int = CONCURRENT_UPDATES,
-        rate_limiter: UserRateLimiter | None = None,
     ) -> None:
         settings = ctx.settings
         if settings.telegram_token is None:
@@ -130,7 +128,7 @@ class TelegramAdapter:
             .job_queue(None)
             .build()
         )
-        self.handlers = TelegramHandlers(ctx, CallbackCodec(), rate_limiter)
+        self.handlers = TelegramHandlers(ctx, CallbackCodec())
         self.handlers.register(self.app)
         self.sender = TelegramSender(self.app.bot)
 

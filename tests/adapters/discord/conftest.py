@@ -14,6 +14,7 @@ from pydantic import SecretStr
 
 from bot.adapters.discord_bot import DiscordAdapter
 from bot.context import BotContext
+from bot.core.models import Lang
 from bot.knowledge.holder import KnowledgeHolder
 from bot.settings import Settings
 from tests.fakes.discord_api import TOKEN, FakeDiscord, running_fake
@@ -54,9 +55,28 @@ def settings(tmp_path: Path) -> Settings:
     return make_settings(tmp_path)
 
 
+class GapLog:
+    """A GapRecorder that keeps what it is given (the real one stores it for `banbot kb gaps`)."""
+
+    def __init__(self) -> None:
+        self.gaps: list[tuple[str, Lang]] = []
+
+    async def record_gap(self, text: str, lang: Lang, confidence: float, now: dt.datetime) -> None:
+        self.gaps.append((text, lang))
+
+
 @pytest.fixture
-def ctx(settings: Settings, store: MemorySubscriptions) -> BotContext:
-    return BotContext(knowledge(), store, store, lambda: NOW, settings)  # type: ignore[arg-type]
+def gaps() -> GapLog:
+    return GapLog()
+
+
+def make_ctx(settings: Settings, store: MemorySubscriptions, gaps: GapLog | None = None) -> BotContext:
+    return BotContext(knowledge(), store, store, lambda: NOW, settings, gaps=gaps)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def ctx(settings: Settings, store: MemorySubscriptions, gaps: GapLog) -> BotContext:
+    return make_ctx(settings, store, gaps)
 
 
 async def start_adapter(settings: Settings, ctx: BotContext, fake: FakeDiscord) -> DiscordAdapter:

@@ -14,8 +14,10 @@ from pydantic import SecretStr
 from bot.adapters.telegram_bot import TelegramAdapter
 from bot.context import BotContext
 from bot.core.models import Lang, Reply, ReplyKind, SourceRef, Suggestion
+from bot.delivery.subscriptions import SubscriptionService
 from bot.knowledge.holder import KnowledgeHolder
 from bot.settings import Settings
+from bot.storage.sql import open_store
 from tests.fakes.ports import MemorySubscriptions
 from tests.fakes.telegram_api import FakeTelegramAPI
 
@@ -93,7 +95,7 @@ SCRIPTED: dict[str, Reply] = {
     "when is the deadline": answer_reply(
         "deadline-date", "The law took effect on January 19, 2025.", title="The deadline"
     ),
-    "截止日期": answer_reply("deadline-date-zh", "该法于2025年1月19日生效。", title="截止日期", lang="zh"),
+    "截止日期": answer_reply("deadline-date", "该法于2025年1月19日生效。", title="截止日期", lang="zh"),
 }
 
 
@@ -178,3 +180,13 @@ async def start_adapter(
 @pytest.fixture
 async def adapter(start_adapter: StartAdapter) -> TelegramAdapter:
     return await start_adapter()
+
+
+@pytest.fixture
+async def service(
+    tmp_path: Path, api: FakeTelegramAPI, knowledge: KnowledgeHolder, clock: FakeClock
+) -> AsyncIterator[SubscriptionService]:
+    """The real subscription service (and its parser and texts) on a SQLite file."""
+    store = await open_store(f"sqlite+aiosqlite:///{tmp_path / 'banbot.sqlite3'}")
+    yield SubscriptionService(store, lambda: knowledge.kb, clock, make_settings(api))
+    await store.close()
