@@ -20,6 +20,7 @@ from bot.adapters.telegram_bot.handlers import TelegramHandlers
 from bot.adapters.telegram_bot.sender import TelegramSender
 from bot.context import BotContext
 from bot.core.models import LANGS, Lang
+from bot.logging_setup import RedactSecrets
 
 log = logging.getLogger(__name__)
 
@@ -63,21 +64,6 @@ REDACTED_LOGGERS = ("telegram.ext.ExtBot", "telegram.Bot", "telegram.ext.Updater
 """Loggers that see Bot API URLs: PTB's bot logs its API URL (token included) at DEBUG when built."""
 
 
-class RedactToken(logging.Filter):
-    """Replaces the token in a record's message; attached to the loggers that see Bot API URLs."""
-
-    def __init__(self, token: str) -> None:
-        super().__init__()
-        self._token = token
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        if self._token in message:
-            record.msg = message.replace(self._token, "<token>")
-            record.args = None
-        return True
-
-
 def quiet_http_loggers(token: str | None = None) -> None:
     """httpx logs every request URL at INFO, and Bot API URLs contain the token: keep it at WARNING,
     and redact the token from the few loggers that could still print a URL."""
@@ -88,8 +74,8 @@ def quiet_http_loggers(token: str | None = None) -> None:
     if token:
         for name in REDACTED_LOGGERS:
             logger = logging.getLogger(name)
-            if not any(isinstance(f, RedactToken) and f._token == token for f in logger.filters):
-                logger.addFilter(RedactToken(token))
+            if not any(isinstance(f, RedactSecrets) and f.redact(token) != token for f in logger.filters):
+                logger.addFilter(RedactSecrets([token]))
 
 
 def file_url_for(base_url: str) -> str:
