@@ -125,13 +125,13 @@ class SubscriptionService:
         try:
             rec = await self._store.add_subscription(new)
         except DuplicateSubscriptionError as dup:
-            at = local_time.strftime("%H:%M")
+            at, title = local_time.strftime("%H:%M"), kb.deadlines[deadline].title.get(lang)
             raise SubscriptionError(
                 _msg(
                     lang,
-                    f"This chat already gets the {deadline} countdown at {at} ({tz_name}): "
+                    f"This chat already gets the countdown to {title} at {at} ({tz_name}): "
                     f"subscription #{dup.existing.id}. Nothing changed.",
-                    f"本聊天已订阅每天 {at}（{tz_name}）的 {deadline} 倒计时（#{dup.existing.id}），无需重复订阅。",
+                    f"本聊天已订阅每天 {at}（{tz_name}）的{title}倒计时（#{dup.existing.id}），无需重复订阅。",
                 )
             ) from None
         log.info(

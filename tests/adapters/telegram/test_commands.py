@@ -161,6 +161,9 @@ async def test_unsubscribe_removes_only_what_is_asked(
 
     assert (await say("/subscribe 08:00 Europe/Paris")).startswith("Subscribed (#1): a daily countdown to the TikTok")
     assert (await say("/subscribe Asia/Tokyo")).startswith("Subscribed (#2)")  # a zone alone: the default time
+    again = await say("/subscribe 8:00 Europe/Paris")
+    assert again.startswith("This chat already gets the countdown to the TikTok divest-or-ban law taking effect")
+    assert "law-effective" not in again  # named, never by an internal id
     which = await say("/unsubscribe")
     assert "This chat has 2 countdown subscriptions. Say which one to stop" in which
     assert "#1 countdown to the TikTok divest-or-ban law taking effect, daily at 08:00 (Europe/Paris)" in which
