@@ -16,20 +16,22 @@ from typing import TYPE_CHECKING, Protocol, TextIO
 
 from bot import __version__
 from bot.context import BotContext
+from bot.curation import CurationService
 from bot.delivery.engine import DeliveryEngine
-from bot.delivery.ports import Platform, Sender
+from bot.delivery.ports import Sender
 from bot.delivery.subscriptions import SubscriptionService
 from bot.engine import AnswererFactory
+from bot.engine.holder import KnowledgeHolder
+from bot.engine.watch import watch_knowledge
 from bot.freshness.digest import start_curator_digest
 from bot.knowledge.check import overdue_entries
-from bot.knowledge.holder import KnowledgeHolder
-from bot.knowledge.watch import watch_knowledge
 from bot.logging_setup import setup_logging
 from bot.ops.database import DatabaseUnavailableError, open_database
 from bot.ops.health import HealthServer, Probe
 from bot.ops.metrics import MeteredFeedback, MeteredSender, Metrics
 from bot.settings import CHAT_LOG_FILE, Settings
-from bot.storage.sql import Store
+from bot.storage.base import Store
+from bot.types import Platform
 
 if TYPE_CHECKING:
     from bot.adapters.console import ConsoleChat
@@ -95,8 +97,9 @@ class App:
         if self.store is None:
             self.store = await open_database(settings)
         service = SubscriptionService(self.store, lambda: holder.kb, self.clock, settings)
-        feedback = MeteredFeedback(service, metrics)
-        self.ctx = BotContext(holder, service, feedback, self.clock, settings, metrics=metrics, gaps=service)
+        curation = CurationService(self.store, self.clock, settings)
+        feedback = MeteredFeedback(curation, metrics)
+        self.ctx = BotContext(holder, service, feedback, self.clock, settings, metrics=metrics, gaps=curation)
         self.adapters = self._build_adapters(self.ctx)
         senders: dict[Platform, Sender] = {
             a.sender.platform: MeteredSender(a.sender, metrics) for a in self.adapters.values()
@@ -146,7 +149,7 @@ class App:
         store = self.store
 
         async def database() -> bool:
-            await store.ping()
+            await store.check_writable(self.clock())  # a read alone passed through a full disk
             return True
 
         def adapter_probe(adapter: Adapter) -> Callable[[], Awaitable[bool]]:

@@ -2,8 +2,8 @@
 
 Adapters never reach the answerer, the knowledge or storage themselves. Each call here is metered, runs the
 core's CPU work in a worker thread (the loop keeps serving other chats), and applies the policies that must
-not differ between surfaces: which time zone a countdown uses, the subscription texts, one vote per user and
-entry, one rate-limit notice per window.
+not differ between surfaces: which time zone a countdown uses, the subscription texts, which votes count (each
+carries its voter: storage keeps one per user and entry), one rate-limit notice per window.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ import asyncio
 import datetime as dt
 import logging
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -21,19 +20,19 @@ from zoneinfo import ZoneInfo
 
 from bot.core.models import Lang, Reply, ReplyKind, Suggestion
 from bot.core.ratelimit import UserRateLimiter
+from bot.curation import FeedbackRecorder
 from bot.delivery.parsing import UNSUBSCRIBE_ALL, parse_subscribe_args, parse_timezone, parse_unsubscribe_arg
-from bot.delivery.ports import ChatRef, Clock, FeedbackStore, Platform, Subscriptions, SubscriptionView
+from bot.delivery.ports import Subscriptions, SubscriptionView
 from bot.delivery.texts import render_subscribed, render_subscriptions, render_unsubscribed, render_which
-from bot.knowledge.holder import KnowledgeHolder
+from bot.engine.holder import KnowledgeHolder
 from bot.ops.metrics import Metrics
 from bot.settings import Settings
+from bot.types import ChatRef, Clock, Platform
 
 log = logging.getLogger(__name__)
 
 LOW_CONFIDENCE = 0.35
 """Answers below this confidence are kept for curators (`banbot kb gaps`) along with abstentions."""
-REMEMBERED_VOTES = 100_000
-"""Votes remembered to refuse a second one from the same user on the same entry (oldest forgotten first)."""
 
 
 class GapRecorder(Protocol):
@@ -63,8 +62,7 @@ class Admission(StrEnum):
 
 class Vote(StrEnum):
     RECORDED = "recorded"
-    ALREADY = "already"
-    """This user already rated this entry: the vote is not counted again."""
+    """Counted, replacing this user's earlier vote on the entry (storage keeps one per user and entry)."""
     UNKNOWN_ENTRY = "unknown_entry"
     """No such entry (an old button after a knowledge change, or forged callback data)."""
 
@@ -81,13 +79,12 @@ class Outcome:
 class BotContext:
     knowledge: KnowledgeHolder
     subscriptions: Subscriptions
-    feedback: FeedbackStore
+    feedback: FeedbackRecorder
     clock: Clock
     settings: Settings
     metrics: Metrics = field(default_factory=Metrics)
     gaps: GapRecorder | None = None
     _background: set[asyncio.Task[None]] = field(default_factory=set, repr=False)
-    _votes: OrderedDict[tuple[str, str, str], bool] = field(default_factory=OrderedDict, repr=False)
     _limiters: dict[Usage, UserRateLimiter] = field(init=False, repr=False)
     _noticed: UserRateLimiter = field(init=False, repr=False)
 
@@ -228,18 +225,12 @@ class BotContext:
     # --- feedback ----------------------------------------------------------------------------------
 
     async def vote(self, platform: Platform, user: str | int, entry_id: str, helpful: bool) -> Vote:
-        """👍/👎 on an entry's answer: one vote per user and entry; unknown entries are refused."""
+        """👍/👎 on an entry's answer: storage keeps one per user and entry (the last); unknown entries are refused."""
         if entry_id not in self.knowledge.kb.entries:
             log.info("vote on an unknown entry refused: platform=%s entry=%.80r", platform.value, entry_id)
             return Vote.UNKNOWN_ENTRY
-        key = (platform.value, str(user), entry_id)
-        if key in self._votes:
-            return Vote.ALREADY
-        self._votes[key] = helpful
-        while len(self._votes) > REMEMBERED_VOTES:
-            self._votes.popitem(last=False)
         try:
-            await self.feedback.record_feedback(platform, entry_id, helpful)
+            await self.feedback.record_feedback(platform, entry_id, helpful, voter=str(user))
         except Exception as exc:  # a vote lost to a storage problem must not become an error for the user
             log.warning("vote not stored: platform=%s entry=%s error=%r", platform.value, entry_id, exc)
         log.info("vote: platform=%s entry=%s helpful=%s", platform.value, entry_id, helpful)

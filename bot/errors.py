@@ -1,8 +1,10 @@
 """The error hierarchy. Everything banbot raises on purpose derives from BanbotError:
 
 BanbotError
-├── KnowledgeError        the knowledge files are missing or invalid (carries every problem)
-└── SubscriptionError     a subscription request was refused; the message is safe to show users
+├── KnowledgeError              the knowledge files are missing or invalid (carries every problem)
+├── SubscriptionError            a subscription request was refused; the message is safe to show users
+└── DuplicateSubscriptionError   storage: the chat already has this subscription (the service turns it
+                                 into a SubscriptionError in the user's language)
 
 Send failures are not exceptions: senders classify them as a SendResult (see bot.delivery.ports).
 """
@@ -38,3 +40,11 @@ class KnowledgeError(BanbotError):
 
 class SubscriptionError(BanbotError):
     """A subscription request was refused. `message` is a user-facing explanation."""
+
+
+class DuplicateSubscriptionError(BanbotError):
+    """The chat already has this subscription, live (same deadline, time and zone)."""
+
+    def __init__(self, existing_id: int) -> None:
+        super().__init__(f"duplicate of subscription {existing_id}")
+        self.existing_id = existing_id

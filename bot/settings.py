@@ -56,7 +56,7 @@ class Settings(BaseSettings):
     discord_rate_global: float = Field(default=40.0, gt=0)
     discord_rate_per_channel_5s: int = Field(default=5, gt=0)
     database_schema: str | None = None  # PostgreSQL only: schema (search_path) holding banbot's tables
-    delivery_lease_seconds: float = Field(default=300.0, gt=0)  # a crashed process's claims expire after this
+    delivery_lease_seconds: float = Field(default=30.0, gt=0)  # renewed every sixth of it; a dead process's expire
     delivery_claim_batch: int = Field(default=1000, ge=1)  # most deliveries one process holds in its queue
     send_backoff_seconds: float = Field(default=2.0, ge=0)  # first retry delay after a transient error
     send_backoff_max_seconds: float = Field(default=300.0, ge=0)
@@ -64,6 +64,7 @@ class Settings(BaseSettings):
     max_subscriptions_per_chat: int = Field(default=10, ge=1)
     gap_retention_days: int = Field(default=90, ge=1)  # unanswered questions are kept this long
     gap_max_rows: int = Field(default=10_000, ge=1)  # and at most this many
+    feedback_retention_days: int = Field(default=365, ge=1)  # 👍/👎 votes are kept this long
 
     # --- per-user rate limit on questions (both platforms) ---
     user_rate_limit: int = Field(default=8, ge=1)

@@ -1,4 +1,6 @@
-"""Database fixtures: every storage contract test runs on SQLite and, when reachable, on PostgreSQL.
+"""Store fixtures, after APScheduler's parametrised data-store fixture: `store` is the in-memory store, SQLite
+and, when reachable, PostgreSQL in turn (the contract suite and the engine tests run on each); `database` is
+SQLite and PostgreSQL only, for what only SQL has (migrations, engine options).
 
 PostgreSQL: BANBOT_TEST_POSTGRES_URL (default postgresql+asyncpg://postgres@127.0.0.1:5432/test). Each test
 gets a fresh schema, dropped afterwards, so parallel runs never collide. With BANBOT_REQUIRE_POSTGRES=1 an
@@ -11,12 +13,15 @@ import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
-from bot.storage import Store, open_store
+from bot.storage.base import Store
+from bot.storage.memory import InMemoryStore
+from bot.storage.sql import open_store
 
 DEFAULT_PG_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 
@@ -71,9 +76,12 @@ class Database:
     schema: str | None = None
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-async def database(request: pytest.FixtureRequest, tmp_path: Path, postgres_reachable: bool) -> AsyncIterator[Database]:
-    if request.param == "sqlite":
+SQL_KINDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+@asynccontextmanager
+async def _sql_database(kind: str, tmp_path: Path, postgres_reachable: bool) -> AsyncIterator[Database]:
+    if kind == "sqlite":
         yield Database("sqlite", f"sqlite+aiosqlite:///{tmp_path / 'banbot.sqlite3'}")
         return
     if not postgres_reachable:
@@ -86,9 +94,38 @@ async def database(request: pytest.FixtureRequest, tmp_path: Path, postgres_reac
         await _pg_execute(f'DROP SCHEMA "{schema}" CASCADE')
 
 
+@pytest.fixture(params=SQL_KINDS)
+async def database(request: pytest.FixtureRequest, tmp_path: Path, postgres_reachable: bool) -> AsyncIterator[Database]:
+    async with _sql_database(request.param, tmp_path, postgres_reachable) as db:
+        yield db
+
+
+@dataclass
+class Backend:
+    """One kind of store under test; `open()` gives another handle on the same data (a second process)."""
+
+    kind: str
+    database: Database | None = None
+    memory: InMemoryStore = field(default_factory=InMemoryStore)
+
+    async def open(self) -> Store:
+        if self.database is None:
+            return self.memory
+        return await open_store(self.database.url, schema=self.database.schema)
+
+
+@pytest.fixture(params=["memory", *SQL_KINDS])
+async def backend(request: pytest.FixtureRequest, tmp_path: Path, postgres_reachable: bool) -> AsyncIterator[Backend]:
+    if request.param == "memory":
+        yield Backend("memory")
+        return
+    async with _sql_database(request.param, tmp_path, postgres_reachable) as db:
+        yield Backend(db.kind, db)
+
+
 @pytest.fixture
-async def store(database: Database) -> AsyncIterator[Store]:
-    st = await open_store(database.url, schema=database.schema)
+async def store(backend: Backend) -> AsyncIterator[Store]:
+    st = await backend.open()
     try:
         yield st
     finally:

@@ -18,8 +18,8 @@ from bot.context import BotContext
 from bot.core import messages as m
 from bot.core.models import Lang, Reply, ReplyKind
 from bot.core.render_text import render_plain
-from bot.delivery.ports import ChatRef, Platform
 from bot.errors import SubscriptionError
+from bot.types import ChatRef, Platform
 
 log = logging.getLogger(__name__)
 

@@ -244,7 +244,9 @@ class Answerer:
         return tuple(Suggestion(e.id, self._first_question(e, lang)) for e in self._starter_entries())
 
     def _starter_entries(self) -> list[Entry]:
-        """The first entry of each of the first topics: a broad starting menu."""
+        """The curated starters (out_of_scope.yaml), else the first entry of each of the first topics."""
+        if self.kb.starters:
+            return [self.kb.entries[s] for s in self.kb.starters][:MAX_SUGGESTIONS]
         seen: dict[str, Entry] = {}
         for entry in self.kb.entries.values():
             seen.setdefault(entry.topic, entry)

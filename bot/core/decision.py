@@ -25,13 +25,15 @@ class Thresholds:
     """The fused score (bot.core.ranking.Weights) above which the bot answers ..."""
     suggest: float = 0.15
     """... and above which it offers "did you mean"."""
-    scope_min: float = 0.65
+    scope_min: float = 0.4
     """An out-of-scope group this similar to the question can claim it ..."""
     scope_margin: float = 0.0
     """... when it is at least this much more similar than the best entry."""
-    unanchored_semantic: float = 0.65
+    lexical_trust: float = 0.5
+    """The lexical engine's first entry is answered when it covers this share of an on-topic question."""
+    unanchored_semantic: float = 0.5
     """A question naming no anchor term (TikTok, RedNote ...) is answered when an entry is this similar."""
-    strong_semantic: float = 0.6
+    strong_semantic: float = 0.5
     """Similar enough that a question naming something the entry never mentions is still answered."""
     # The lexical engine's own rules (used alone when the encoder is off):
     coverage: float = 0.3
@@ -55,9 +57,14 @@ def decide(ranking: Ranking, t: Thresholds) -> Decision:
     top = ranking.candidates[0]
     if ranking.exact:
         return Decision(Verdict.ANSWER, top, confidence=1.0)
+    if ranking.qualifier is not None:  # "is TikTok banned in India": about a place the knowledge does not cover
+        return Decision(Verdict.OUT_OF_SCOPE, top, ranking.qualifier[0])
     if not ranking.semantic:
         return _lexical(ranking, top, t)
     confidence = round(min(1.0, top.fused), 3)
+    trusted = _lexically_trusted(ranking, t)
+    if trusted is not None:
+        return Decision(Verdict.ANSWER, trusted, confidence=round(max(trusted.fused, trusted.lexical), 3))
     if ranking.scope >= t.scope_min and ranking.scope - top.semantic >= t.scope_margin:
         return Decision(Verdict.OUT_OF_SCOPE, top, ranking.scope_id, confidence)
     unanchored_ok = (top.coverage >= t.unanchored_coverage and ranking.known_terms >= 2) or (
@@ -72,6 +79,21 @@ def decide(ranking: Ranking, t: Thresholds) -> Decision:
     if top.fused >= t.suggest:
         return Decision(Verdict.SUGGEST, top, confidence=confidence)
     return _decline(ranking, t)
+
+
+def _lexically_trusted(ranking: Ranking, t: Thresholds) -> Candidate | None:
+    """The lexical engine's first entry when it covers nearly all of an on-topic question and the encoder
+    does not find the question closer to something the bot declines: names and numbers are its strength."""
+    first = min(ranking.candidates, key=lambda c: c.lexical_rank)
+    if ranking.lang == "zh":  # Chinese is matched on character pairs: coverage says less there
+        return None
+    if first.lexical_rank != 0 or not ranking.on_topic or not first.names_anchor:
+        return None
+    if first.coverage < t.lexical_trust or first.score < t.min_score:
+        return None
+    if ranking.scope >= t.scope_min and ranking.scope - first.semantic >= t.scope_margin:
+        return None
+    return first
 
 
 def _decline(ranking: Ranking, t: Thresholds) -> Decision:

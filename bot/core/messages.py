@@ -79,10 +79,6 @@ HELPFUL = Message("Helpful", "有帮助")
 NOT_HELPFUL = Message("Not helpful", "没帮助")
 TRY_THESE = Message("You could try:", "你可以试试：")
 FEEDBACK_THANKS = Message("Thanks for the feedback!", "感谢反馈！")
-FEEDBACK_ALREADY = Message(
-    "You already rated this answer. Thanks!",
-    "你已经评价过这个回答了，谢谢！",
-)
 
 # --- who may manage subscriptions -----------------------------------------------------------------
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Literal
 
-Lang = Literal["en", "zh"]
-LANGS: tuple[Lang, ...] = ("en", "zh")
+from bot.types import LANGS, Lang
+
+__all__ = ["LANGS", "Lang", "Reply", "ReplyKind", "SourceRef", "Suggestion"]
 
 
 class ReplyKind(StrEnum):

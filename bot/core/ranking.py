@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz, process
 
 from bot.core.index import Index
+from bot.core.language import detect_language
+from bot.core.models import Lang
 from bot.core.semantic import SemanticIndex
 from bot.knowledge.loader import KnowledgeBase
 from bot.knowledge.schema import Entry
@@ -39,7 +41,7 @@ class Weights:
 
     lexical: float = 0.3
     semantic: float = 0.7
-    semantic_floor: float = 0.35
+    semantic_floor: float = 0.3
     """Cosine similarity below which the encoder's opinion counts as nothing."""
 
 
@@ -73,6 +75,10 @@ class Ranking:
     """The closest out-of-scope group and its similarity (0 without an encoder)."""
     semantic: bool = False
     """Whether the encoder took part."""
+    lang: Lang = "en"
+    """The question's language."""
+    qualifier: tuple[str, str] | None = None
+    """(out-of-scope group, name) when the question names a place or app the first candidate never mentions."""
 
 
 class Ranker:
@@ -86,6 +92,34 @@ class Ranker:
             for question in (*entry.questions.en, *entry.questions.zh):
                 self._exact.setdefault(normalize(question), entry.id)
         self._exact_keys = list(self._exact)
+        self._names = [
+            (group.id, name, re.compile(rf"(?<![a-z]){re.escape(name.lower())}(?![a-z])"))
+            for group in kb.out_of_scope
+            for name in (*group.names.en, *group.names.zh)
+        ]
+        self._mentions = {
+            entry.id: " ".join(
+                [
+                    *entry.questions.en,
+                    *entry.questions.zh,
+                    *entry.keywords.en,
+                    *entry.keywords.zh,
+                    entry.title.en,
+                    entry.title.zh,
+                    entry.answer.en,
+                    entry.answer.zh,
+                ]
+            ).lower()
+            for entry in kb.entries.values()
+        }
+
+    def qualifier(self, question: str, entry_id: str) -> tuple[str, str] | None:
+        """A place or app the question names and the entry never mentions, with its out-of-scope group."""
+        lowered = question.lower()
+        for group_id, name, pattern in self._names:
+            if pattern.search(lowered) and not pattern.search(self._mentions[entry_id]):
+                return group_id, name
+        return None
 
     def exact_match(self, question: str) -> str | None:
         """The entry one of whose questions is the same as `question` but for case, spacing and typos."""
@@ -108,7 +142,7 @@ class Ranker:
             for i in order:
                 semantic[self.semantic.entry_ids[i]] = (
                     float(match.entry[i]),
-                    self.semantic.text_of(int(match.best_text[i])),
+                    self.semantic.closest_text(match, int(i)),
                 )
             if len(match.scope):
                 best = int(match.scope.argmax())
@@ -149,6 +183,8 @@ class Ranker:
             candidates = [first, *(c for c in candidates if c is not first)]
         return Ranking(
             candidates=candidates,
+            qualifier=self.qualifier(question, candidates[0].entry.id) if candidates else None,
+            lang=detect_language(question),
             exact=exact,
             on_topic=found.on_topic,
             known_terms=found.known_terms,

@@ -65,10 +65,10 @@ class SemanticMatch:
 
     entry: NDArray[np.float32]
     """Best similarity per entry, in `SemanticIndex.entry_ids` order."""
-    best_text: NDArray[np.intp]
-    """For each entry, the row of its closest text (see `SemanticIndex.text_of`)."""
     scope: NDArray[np.float32]
     """Best similarity per out-of-scope group, in `SemanticIndex.scope_ids` order."""
+    texts: NDArray[np.float32]
+    """Similarity to every entry text (rows as in `SemanticIndex.text_of`)."""
 
 
 def _group_rows(groups: Iterable[tuple[str, Sequence[str]]]) -> tuple[list[str], list[str], list[int]]:
@@ -100,26 +100,21 @@ class SemanticIndex:
         self._scope_vectors = vectors[len(self._texts) :]
         self._starts = np.asarray(starts, dtype=np.intp)
         self._scope_starts = np.asarray(scope_starts, dtype=np.intp)
-        self._row_owner = np.repeat(
-            np.arange(len(starts), dtype=np.intp), np.diff([*starts, len(self._texts)]).astype(np.intp)
-        )
 
-    def text_of(self, row: int) -> str:
-        return self._texts[row]
+    def closest_text(self, match: SemanticMatch, entry: int) -> str:
+        """The entry's question or title closest to the question."""
+        start = int(self._starts[entry])
+        end = int(self._starts[entry + 1]) if entry + 1 < len(self._starts) else len(self._texts)
+        return self._texts[start + int(match.texts[start:end].argmax())]
 
     def match(self, question: str) -> SemanticMatch:
         query = self.encoder.encode([question])[0]
         sims = self._entry_vectors @ query if len(self._texts) else np.zeros(0, dtype=np.float32)
         entry_best = np.maximum.reduceat(sims, self._starts) if len(self._starts) else sims
-        best_text = np.zeros(len(self._starts), dtype=np.intp)
-        if len(self._starts):
-            order = np.lexsort((-sims, self._row_owner))
-            first = np.searchsorted(self._row_owner[order], np.arange(len(self._starts)))
-            best_text = order[first]
         scope_sims = self._scope_vectors @ query if len(self._scope_vectors) else np.zeros(0, dtype=np.float32)
         scope_best = (
             np.maximum.reduceat(scope_sims, self._scope_starts)
             if len(self._scope_starts)
             else np.zeros(0, dtype=np.float32)
         )
-        return SemanticMatch(entry_best.astype(np.float32), best_text, scope_best.astype(np.float32))
+        return SemanticMatch(entry_best.astype(np.float32), scope_best.astype(np.float32), sims)

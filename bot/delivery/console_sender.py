@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bot.delivery.ports import Platform, Post, SendResult
+from bot.delivery.ports import Post, SendResult
+from bot.types import Platform
 
 
 def format_post(post: Post) -> str:

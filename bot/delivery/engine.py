@@ -1,9 +1,13 @@
 """The delivery engine: each tick claims due posts in the database, then sends them in the background.
 
-Exactly once, through restarts and several processes:
+Exactly once, through restarts, storage outages and several processes:
 - a post is claimed by inserting its delivery row, unique per (subscription, local date): one process wins;
-- a claim carries a lease that the owner renews every tick; a crashed owner's claims expire and any
-  process reclaims them (posts that were mid-send when it died may go out twice, nothing is lost);
+- a claim carries a short lease (30 s by default) that a heartbeat renews every sixth of it while the owner
+  lives; a crashed owner's claims expire and the next heartbeat of any process takes them over, so within
+  about 35 s (posts that were mid-send when it died may go out twice, nothing is lost). A store only one
+  process uses (SQLite, memory) hands over a previous run's claims at start, without waiting;
+- once the platform has answered, the outcome is kept in memory and written until storage takes it, the
+  claim renewed meanwhile: a post known to be sent is never sent again, however long the outage;
 - a row marked sent is never sent again;
 - after downtime, only the latest missed post goes out, and only within the grace window.
 """
@@ -17,21 +21,22 @@ import os
 import socket
 import uuid
 from collections import Counter
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from bot.delivery.outbox import Deliverer, RetryPolicy, plan_claims
-from bot.delivery.ports import Clock, Platform, Sender
+from bot.delivery.ports import Sender
 from bot.delivery.ratelimit import Pacer, platform_limits
-from bot.delivery.scheduler import TickScheduler
+from bot.delivery.recorder import OutcomeRecorder
+from bot.delivery.scheduler import Job, TickScheduler
 from bot.knowledge.loader import KnowledgeBase
 from bot.settings import Settings
+from bot.storage.base import Store
 from bot.storage.records import ClaimedDelivery, DeliveryState, Outcome
-from bot.storage.sql import Store
+from bot.types import Clock, Platform, Sleep
 
 log = logging.getLogger(__name__)
 
-Sleep = Callable[[float], Awaitable[None]]
 
 _PRUNE_EVERY = dt.timedelta(hours=1)
 
@@ -71,6 +76,8 @@ class DeliveryEngine:
         self.stats: Counter[str] = Counter()
         self._grace = dt.timedelta(seconds=max(settings.grace_hours * 3600, 2 * settings.tick_seconds))
         self._lease = dt.timedelta(seconds=settings.delivery_lease_seconds)
+        self.heartbeat_seconds = settings.delivery_lease_seconds / 6
+        self._recorder = OutcomeRecorder(store.record_outcomes, sleep, retry_max_seconds=self.heartbeat_seconds)
         self.pacers = {
             platform: Pacer(
                 platform_limits(
@@ -88,6 +95,7 @@ class DeliveryEngine:
         }
         self._deliverer = Deliverer(
             store=store,
+            recorder=self._recorder,
             senders=self.senders,
             pacers=self.pacers,
             knowledge=knowledge_provider,
@@ -99,7 +107,12 @@ class DeliveryEngine:
         )
         self._tasks: dict[int, asyncio.Task[None]] = {}
         self._tick_lock = asyncio.Lock()
-        self._scheduler = TickScheduler(self.tick, settings.tick_seconds)
+        self._scheduler = TickScheduler(
+            [
+                Job("tick", self.tick, settings.tick_seconds),
+                Job("heartbeat", self.heartbeat, self.heartbeat_seconds, at_start=False),
+            ]
+        )
         self._last_prune: dt.datetime | None = None
         self._last_tick_at: dt.datetime | None = None
 
@@ -122,10 +135,24 @@ class DeliveryEngine:
 
     async def start(self) -> None:
         log.info("delivery engine %s starting for %s", self.owner, ",".join(p.value for p in self.senders))
+        await self.take_over_stale_claims()
         self._scheduler.start()
 
+    async def take_over_stale_claims(self) -> int:
+        """On a store no other process uses (SQLite, memory), whoever holds claims at start is a previous run
+        that is gone: let the next tick take them at once instead of after their lease. Returns how many."""
+        if self.store.shared:
+            return 0
+        expired = await self.store.expire_leases(self.clock())
+        if expired:
+            log.info("taking over %d claim(s) left by a previous run", expired)
+        return expired
+
     async def stop(self, drain_seconds: float = 5.0) -> None:
-        """Stop ticking, let sends in progress finish for `drain_seconds`, release the rest at once."""
+        """Stop ticking, let sends in progress finish for `drain_seconds`, release the unsent rest at once.
+
+        Posts already sent whose outcome storage has not taken yet keep their claims (releasing them would
+        invite a resend) and get `drain_seconds` more to be written."""
         await self._scheduler.stop()
         tasks = list(self._tasks.values())
         if tasks:
@@ -135,8 +162,21 @@ class DeliveryEngine:
             task.cancel()
         if pending:
             await asyncio.gather(*pending.values(), return_exceptions=True)
-            released = await self.store.release_leases(self.owner, list(pending), self.clock())
-            log.info("delivery engine stopped; released %d unsent claim(s)", released)
+        unsent = [d_id for d_id in pending if d_id not in self._recorder.pending]
+        if unsent:
+            try:
+                released = await self.store.release_leases(self.owner, unsent, self.clock())
+            except Exception as exc:
+                log.warning("could not release %d unsent claim(s) (%s); they expire with their lease", len(unsent), exc)
+            else:
+                log.info("delivery engine stopped; released %d unsent claim(s)", released)
+        unrecorded = await self._recorder.close(drain_seconds)
+        if unrecorded:
+            log.error(
+                "%d post(s) went out but storage did not take their outcome before shutdown; "
+                "another process may send them again once their lease runs out",
+                len(unrecorded),
+            )
         log.info("delivery engine %s stopped", self.owner)
 
     async def wait_idle(self) -> None:
@@ -154,31 +194,54 @@ class DeliveryEngine:
         async with self._tick_lock:
             return await self._tick()
 
-    async def _tick(self) -> TickReport:
-        now = self.clock()
+    async def heartbeat(self) -> int:
+        """Renew this process's claims and take over expired ones; returns how many posts were taken over.
+
+        A storage failure is logged in one line, not raised: the next heartbeat tries again."""
+        try:
+            reclaimed, skipped = await self._renew_and_reclaim(self.clock())
+        except Exception as exc:
+            log.warning("delivery heartbeat: storage unavailable (%s: %s); claims not renewed", type(exc).__name__, exc)
+            return 0
+        for delivery in reclaimed:
+            self._dispatch(delivery)
+        self._count(0, len(reclaimed), skipped)
+        return len(reclaimed)
+
+    async def _renew_and_reclaim(self, now: dt.datetime) -> tuple[list[ClaimedDelivery], int]:
+        """Renew the leases of what this process works on; take over expired claims of dead processes (too
+        late ones, or of subscriptions gone meanwhile, are skipped). Returns the posts to send, and how many
+        were skipped."""
         lease_until = now + self._lease
         platforms = list(self.senders)
         if self._tasks:
             await self.store.renew_leases(self.owner, list(self._tasks), lease_until)
         room = self.settings.delivery_claim_batch - len(self._tasks)
-        skipped = 0
+        if room <= 0 or not platforms:
+            return [], 0
+        taken = await self.store.reclaim_expired(
+            now, owner=self.owner, lease_until=lease_until, platforms=platforms, limit=room
+        )
         reclaimed: list[ClaimedDelivery] = []
-        if room > 0 and platforms:
-            taken = await self.store.reclaim_expired(
-                now, owner=self.owner, lease_until=lease_until, platforms=platforms, limit=room
-            )
-            room -= len(taken)
-            stale: list[Outcome] = []
-            for d in taken:
-                sub = d.subscription
-                if now - d.due_at > self._grace or not sub.active or sub.paused:
-                    why = "too late after a crash" if sub.active and not sub.paused else "subscription went away"
-                    log.warning("delivery %d (subscription %d): reclaimed but skipped: %s", d.id, sub.id, why)
-                    stale.append(Outcome(d.id, DeliveryState.SKIPPED, d.attempts, now, why))
-                else:
-                    reclaimed.append(d)
-            await self.store.record_outcomes(stale)
-            skipped += len(stale)
+        stale: list[Outcome] = []
+        for d in taken:
+            if self._ours(d.id):  # our own claim, whose lease lapsed while storage was away
+                continue
+            sub = d.subscription
+            if now - d.due_at > self._grace or not sub.active or sub.paused:
+                why = "too late after a crash" if sub.active and not sub.paused else "subscription went away"
+                log.warning("delivery %d (subscription %d): reclaimed but skipped: %s", d.id, sub.id, why)
+                stale.append(Outcome(d.id, DeliveryState.SKIPPED, d.attempts, now, why))
+            else:
+                reclaimed.append(d)
+        await self.store.record_outcomes(stale)
+        return reclaimed, len(stale)
+
+    async def _tick(self) -> TickReport:
+        now = self.clock()
+        reclaimed, skipped = await self._renew_and_reclaim(now)
+        room = self.settings.delivery_claim_batch - len(self._tasks) - len(reclaimed)
+        platforms = list(self.senders)
         fresh: list[ClaimedDelivery] = []
         if room > 0 and platforms:
             due = await self.store.due_subscriptions(now, platforms, room)
@@ -193,7 +256,9 @@ class DeliveryEngine:
                     self._grace,
                 )
                 skipped += sum(plan.skipped.values())
-            won = await self.store.claim(plan.claims, plan.advances, owner=self.owner, lease_until=lease_until, now=now)
+            won = await self.store.claim(
+                plan.claims, plan.advances, owner=self.owner, lease_until=now + self._lease, now=now
+            )
             by_id = {sub.id: sub for sub in due}
             fresh = [
                 ClaimedDelivery(won[c.subscription_id], by_id[c.subscription_id], c.local_date, c.due_at, 0)
@@ -202,23 +267,26 @@ class DeliveryEngine:
             ]
         for delivery in (*reclaimed, *fresh):
             self._dispatch(delivery)
-        self.stats["claimed"] += len(fresh)
-        self.stats["reclaimed"] += len(reclaimed)
-        self.stats["skipped"] += skipped
-        if fresh or reclaimed or skipped:
-            log.info(
-                "tick: claimed %d, reclaimed %d, skipped %d, in flight %d",
-                len(fresh),
-                len(reclaimed),
-                skipped,
-                len(self._tasks),
-            )
+        self._count(len(fresh), len(reclaimed), skipped)
         await self._maybe_prune(now)
         self._last_tick_at = now
         return TickReport(len(fresh), len(reclaimed), skipped, len(self._tasks))
 
+    def _count(self, claimed: int, reclaimed: int, skipped: int) -> None:
+        self.stats["claimed"] += claimed
+        self.stats["reclaimed"] += reclaimed
+        self.stats["skipped"] += skipped
+        if claimed or reclaimed or skipped:
+            log.info(
+                "claimed %d, reclaimed %d, skipped %d, in flight %d", claimed, reclaimed, skipped, len(self._tasks)
+            )
+
+    def _ours(self, delivery_id: int) -> bool:
+        """Being sent by this process, or sent with its outcome not yet written: never to be sent again."""
+        return delivery_id in self._tasks or delivery_id in self._recorder.pending
+
     def _dispatch(self, delivery: ClaimedDelivery) -> None:
-        if delivery.id in self._tasks:
+        if self._ours(delivery.id):
             return
         task = asyncio.create_task(self._deliver(delivery), name=f"delivery-{delivery.id}")
         self._tasks[delivery.id] = task
@@ -235,13 +303,14 @@ class DeliveryEngine:
         except asyncio.CancelledError:
             raise
         except Exception:
-            # The row stays claimed; its lease is no longer renewed, so a later tick reclaims it.
+            # The row stays claimed; its lease is no longer renewed, so a later heartbeat reclaims it.
             log.exception("delivery %d: unexpected error; it will be retried after its lease", delivery.id)
             self.stats["errors"] += 1
             return
         self.stats[state.value] += 1
 
     async def _maybe_prune(self, now: dt.datetime) -> None:
+        """Retention, hourly: delivery rows and 👍/👎 votes past their settings' age (gaps prune as they come)."""
         if self._last_prune is not None and now - self._last_prune < _PRUNE_EVERY:
             return
         self._last_prune = now
@@ -249,3 +318,7 @@ class DeliveryEngine:
         pruned = await self.store.prune_deliveries(before)
         if pruned:
             log.info("pruned %d delivery row(s) older than %s", pruned, before)
+        votes_before = now - dt.timedelta(days=self.settings.feedback_retention_days)
+        pruned = await self.store.prune_feedback(votes_before)
+        if pruned:
+            log.info("pruned %d feedback vote(s) older than %s", pruned, votes_before.date())

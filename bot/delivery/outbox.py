@@ -7,27 +7,25 @@ the chat's subscriptions; MIGRATED moves them to the new chat id and resends the
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import datetime as dt
 import logging
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Generic, TypeVar
 from zoneinfo import ZoneInfo
 
 from bot.core.countdown import render_countdown
-from bot.delivery.ports import ChatRef, Clock, Platform, Post, Sender, SendResult, SendStatus
+from bot.delivery.local_times import decide_due
+from bot.delivery.ports import Post, Sender, SendResult, SendStatus
 from bot.delivery.ratelimit import Pacer
-from bot.delivery.schedule import decide_due
+from bot.delivery.recorder import OutcomeRecorder
 from bot.knowledge.loader import KnowledgeBase
+from bot.storage.base import SubscriptionStore
 from bot.storage.records import Advance, Claim, ClaimedDelivery, DeliveryState, Outcome, SubscriptionRecord
-from bot.storage.sql import Store
+from bot.types import ChatRef, Clock, Platform, Sleep
 
 log = logging.getLogger(__name__)
 
-T = TypeVar("T")
-Sleep = Callable[[float], Awaitable[None]]
 
 _MAX_MIGRATIONS = 2  # a chat that keeps "migrating" is treated as a failure, not followed forever
 _RATE_LIMIT_ATTEMPTS_FACTOR = 4  # 429s are expected under load: allow more of them than transient errors
@@ -58,39 +56,6 @@ def plan_claims(due: Sequence[SubscriptionRecord], now: dt.datetime, grace: dt.t
     return ClaimPlan(claims, advances, skipped)
 
 
-class GroupCommitter(Generic[T]):
-    """Batches concurrent writes: the first waits for nobody, later ones ride along with the next flush.
-
-    `submit` returns once its item is durably written, so a post is "in flight" only until then.
-    """
-
-    def __init__(self, flush: Callable[[list[T]], Awaitable[None]]) -> None:
-        self._flush = flush
-        self._pending: list[tuple[T, asyncio.Future[None]]] = []
-        self._task: asyncio.Task[None] | None = None
-
-    async def submit(self, item: T) -> None:
-        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._pending.append((item, future))
-        if self._task is None or self._task.done():
-            self._task = asyncio.create_task(self._run())
-        await future
-
-    async def _run(self) -> None:
-        while self._pending:
-            batch, self._pending = self._pending, []
-            try:
-                await self._flush([item for item, _ in batch])
-            except Exception as exc:
-                for _, future in batch:
-                    if not future.done():
-                        future.set_exception(exc)
-            else:
-                for _, future in batch:
-                    if not future.done():
-                        future.set_result(None)
-
-
 @dataclass(frozen=True, slots=True)
 class RetryPolicy:
     max_attempts: int
@@ -118,7 +83,8 @@ class Deliverer:
     def __init__(
         self,
         *,
-        store: Store,
+        store: SubscriptionStore,
+        recorder: OutcomeRecorder,
         senders: Mapping[Platform, Sender],
         pacers: Mapping[Platform, Pacer],
         knowledge: Callable[[], KnowledgeBase],
@@ -133,10 +99,10 @@ class Deliverer:
         self._clock = clock
         self._sleep = sleep
         self._policy = policy
-        self._recorder: GroupCommitter[Outcome] = GroupCommitter(store.record_outcomes)
+        self._recorder = recorder
 
     async def _finish(self, delivery: ClaimedDelivery, state: DeliveryState, attempts: int, detail: str) -> None:
-        await self._recorder.submit(Outcome(delivery.id, state, attempts, self._clock(), detail or None))
+        await self._recorder.record(Outcome(delivery.id, state, attempts, self._clock(), detail or None))
 
     async def deliver(self, delivery: ClaimedDelivery) -> DeliveryState:
         sub = delivery.subscription

@@ -18,8 +18,8 @@ from rapidfuzz import fuzz, process
 
 from bot.core import messages as m
 from bot.core.messages import echo
-from bot.core.models import Lang
 from bot.errors import SubscriptionError
+from bot.types import Lang
 
 _TIME = re.compile(r"^(\d{1,2})(?:\s*[:.hH点時]\s*(\d{1,2})?\s*分?)?\s*(am|pm|a\.m\.|p\.m\.)?$", re.IGNORECASE)
 _OFFSET = re.compile(r"^(?:utc|gmt)?\s*([+-])\s*(\d{1,2})(?::?(\d{2}))?$", re.IGNORECASE)

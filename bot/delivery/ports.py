@@ -6,32 +6,12 @@ Nothing here imports a platform SDK or the database: adapters and the delivery e
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
 
-from bot.core.models import Lang, Reply
-
-Clock = Callable[[], dt.datetime]
-"""Returns the current time, timezone-aware. Injected everywhere so tests never sleep."""
-
-
-class Platform(StrEnum):
-    DISCORD = "discord"
-    TELEGRAM = "telegram"
-    CONSOLE = "console"
-
-
-@dataclass(frozen=True, slots=True)
-class ChatRef:
-    """Where a post goes: a Discord channel (thread optional) or a Telegram chat (topic optional)."""
-
-    platform: Platform
-    chat_id: str
-    thread_id: str | None = None
-    is_group: bool = True
-    """Telegram: groups are paced at 20 posts a minute, private chats are not."""
+from bot.core.models import Reply
+from bot.types import ChatRef, Lang, Platform
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,10 +90,6 @@ class Subscriptions(Protocol):
 
     async def list(self, chat: ChatRef) -> list[SubscriptionView]: ...
 
-    async def pause(self, chat: ChatRef, *, lang: Lang, subscription_id: int | None = None) -> int: ...
-
-    async def resume(self, chat: ChatRef, *, lang: Lang, subscription_id: int | None = None) -> int: ...
-
     async def chat_gone(self, chat: ChatRef, reason: str) -> int:
         """The bot was removed from the chat: deactivate its subscriptions; returns how many."""
         ...
@@ -121,9 +97,3 @@ class Subscriptions(Protocol):
     async def chat_migrated(self, chat: ChatRef, new_chat_id: str) -> int:
         """A Telegram group became a supergroup: move its subscriptions; returns how many."""
         ...
-
-
-class FeedbackStore(Protocol):
-    """👍/👎 on answers. Stores the entry and the vote only: no user ids."""
-
-    async def record_feedback(self, platform: Platform, entry_id: str, helpful: bool) -> None: ...

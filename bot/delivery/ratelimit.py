@@ -11,13 +11,12 @@ from __future__ import annotations
 import asyncio
 import math
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from bot.delivery.ports import ChatRef, Platform
+from bot.types import ChatRef, Platform, Sleep
 
 Now = Callable[[], float]
-Sleep = Callable[[float], Awaitable[None]]
 
 _EPS = 1e-6
 

@@ -1,60 +1,36 @@
-"""The platform-neutral subscription service the adapters call (ports.Subscriptions and ports.FeedbackStore),
-plus the knowledge-gap log used by `banbot kb gaps`.
-"""
+"""The platform-neutral subscription service the adapters call (ports.Subscriptions)."""
 
 from __future__ import annotations
 
 import builtins
 import datetime as dt
 import logging
-import re
-import unicodedata
 from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
-from bot.core.models import Lang
+from bot.delivery.local_times import next_occurrence, next_posts
 from bot.delivery.parsing import parse_deadline, parse_time, parse_timezone
-from bot.delivery.ports import ChatRef, Clock, Platform, SubscriptionView
-from bot.delivery.schedule import next_occurrence, next_posts
-from bot.errors import SubscriptionError
+from bot.delivery.ports import SubscriptionView
+from bot.errors import DuplicateSubscriptionError, SubscriptionError
 from bot.knowledge.loader import KnowledgeBase
 from bot.settings import Settings
-from bot.storage.records import FeedbackCount, Gap, NewSubscription, SubscriptionRecord
-from bot.storage.sql import DuplicateSubscriptionError, Store
+from bot.storage.base import SubscriptionStore
+from bot.storage.records import NewSubscription, SubscriptionRecord
+from bot.types import ChatRef, Clock, Lang
 
 log = logging.getLogger(__name__)
-
-GAP_TEXT_MAX = 500
-_MENTION = re.compile(r"(?<!\w)@\w+")
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
-_LONG_NUMBER = re.compile(r"\+?\d[\d\s-]{6,}\d")
 
 
 def _msg(lang: Lang, en: str, zh: str) -> str:
     return zh if lang == "zh" else en
 
 
-def scrub_gap_text(text: str) -> str:
-    """Keep the question, drop what could identify someone (mentions, e-mails, phone-like numbers)."""
-    text = _EMAIL.sub("<email>", text)
-    text = _MENTION.sub("@user", text)
-    text = _LONG_NUMBER.sub("<number>", text)
-    return " ".join(text.split())[:GAP_TEXT_MAX]
-
-
-def normalize_gap(text: str) -> str:
-    """Group near-identical questions: NFKC, lower case, no punctuation, single spaces."""
-    folded = unicodedata.normalize("NFKC", text).lower()
-    kept = "".join(ch if ch.isalnum() or ch.isspace() else " " for ch in folded)
-    return " ".join(kept.split())
-
-
 class SubscriptionService:
-    """Subscribe, list, pause, resume, unsubscribe; follows chats that vanish or migrate; stores feedback."""
+    """Subscribe, list, unsubscribe; follows chats that vanish or migrate."""
 
     def __init__(
         self,
-        store: Store,
+        store: SubscriptionStore,
         knowledge_provider: Callable[[], KnowledgeBase],
         clock: Clock,
         settings: Settings,
@@ -130,8 +106,8 @@ class SubscriptionService:
                 _msg(
                     lang,
                     f"This chat already gets the countdown to {title} at {at} ({tz_name}): "
-                    f"subscription #{dup.existing.id}. Nothing changed.",
-                    f"本聊天已订阅每天 {at}（{tz_name}）的{title}倒计时（#{dup.existing.id}），无需重复订阅。",
+                    f"subscription #{dup.existing_id}. Nothing changed.",
+                    f"本聊天已订阅每天 {at}（{tz_name}）的{title}倒计时（#{dup.existing_id}），无需重复订阅。",
                 )
             ) from None
         log.info(
@@ -171,16 +147,6 @@ class SubscriptionService:
         now = self._clock()
         return [self.view(rec, now) for rec in await self._store.list_subscriptions(chat)]
 
-    async def pause(self, chat: ChatRef, *, lang: Lang, subscription_id: int | None = None) -> int:
-        chosen = [s for s in await self._select(chat, subscription_id, lang) if not s.paused]
-        return await self._store.set_schedule([(s.id, True, None) for s in chosen])
-
-    async def resume(self, chat: ChatRef, *, lang: Lang, subscription_id: int | None = None) -> int:
-        now = self._clock()
-        chosen = [s for s in await self._select(chat, subscription_id, lang) if s.paused]
-        updates = [(s.id, False, next_occurrence(now, s.local_time, ZoneInfo(s.timezone)).at) for s in chosen]
-        return await self._store.set_schedule(updates)
-
     async def chat_gone(self, chat: ChatRef, reason: str) -> int:
         n = await self._store.deactivate_chat(chat.platform, chat.chat_id, reason)
         if n:
@@ -195,33 +161,3 @@ class SubscriptionService:
             "chat %s:%s migrated to %s: moved %d subscription(s)", chat.platform.value, chat.chat_id, new_chat_id, n
         )
         return n
-
-    # --- ports.FeedbackStore ---
-
-    async def record_feedback(self, platform: Platform, entry_id: str, helpful: bool) -> None:
-        await self._store.add_feedback(platform, entry_id[:64], helpful, self._clock())
-
-    async def feedback_counts(self) -> builtins.list[FeedbackCount]:
-        """👍/👎 per entry id, most voted first (for `banbot kb feedback`)."""
-        return await self._store.feedback_counts()
-
-    # --- knowledge gaps ---
-
-    async def record_gap(self, text: str, lang: Lang, confidence: float, now: dt.datetime) -> None:
-        """Log an unanswered or low-confidence question: its text only, scrubbed, kept for a bounded time."""
-        clean = scrub_gap_text(text)
-        if not clean:
-            return
-        await self._store.add_gap(
-            text=clean,
-            norm=normalize_gap(clean)[:GAP_TEXT_MAX],
-            lang=lang,
-            confidence=max(0.0, min(1.0, float(confidence))),
-            at=now,
-            keep_after=now - dt.timedelta(days=self._settings.gap_retention_days),
-            max_rows=self._settings.gap_max_rows,
-        )
-
-    async def top_gaps(self, limit: int = 20) -> builtins.list[Gap]:
-        """The most frequent unanswered questions (for `banbot kb gaps`)."""
-        return await self._store.top_gaps(limit)

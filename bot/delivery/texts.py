@@ -9,8 +9,8 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 
 from bot.core import messages as m
-from bot.core.models import Lang
 from bot.delivery.ports import SubscriptionView
+from bot.types import Lang
 
 _WEEKDAYS_ZH = "一二三四五六日"
 

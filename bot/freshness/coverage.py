@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 from bot.core.index import COVERAGE_WEIGHT, Index
 from bot.knowledge.loader import KnowledgeBase
-from bot.storage.news import NewsItem
+from bot.storage.sql.news import NewsItem
 
 COVERED_COVERAGE = 0.7
 """Share of an item's information the best entry must hold for rule 2."""

@@ -22,15 +22,16 @@ from pathlib import Path
 import httpx
 
 from bot.core.models import Reply, ReplyKind
-from bot.delivery.ports import ChatRef, Clock, Platform, Post, Sender, SendResult, SendStatus
+from bot.delivery.ports import Post, Sender, SendResult, SendStatus
 from bot.errors import KnowledgeError
 from bot.freshness.feeds import Feed, load_feeds
 from bot.freshness.http import make_client
 from bot.freshness.news import NewsReport, collect_news
 from bot.knowledge.loader import KnowledgeBase
 from bot.settings import Settings
-from bot.storage.news import DigestClaim, DigestState, NewsStore
-from bot.storage.sql import Store
+from bot.storage.sql import SqlStore
+from bot.storage.sql.news import DigestClaim, DigestState, NewsStore
+from bot.types import ChatRef, Clock, Platform
 
 log = logging.getLogger(__name__)
 
@@ -195,7 +196,7 @@ class CuratorDigest:
 
 def start_curator_digest(
     settings: Settings,
-    store: Store,
+    store: object,
     knowledge: Callable[[], KnowledgeBase],
     senders: Mapping[Platform, Sender],
     clock: Clock,
@@ -205,6 +206,9 @@ def start_curator_digest(
         return None
     chat = parse_curator_chat(settings.curator_chat)
     sender = senders.get(chat.platform)
+    if not isinstance(store, SqlStore):
+        log.warning("curator digest off: it keeps its state in the SQL database, not in %s", type(store).__name__)
+        return None
     if sender is None:
         log.warning(
             "curator digest off: BANBOT_CURATOR_CHAT is on %s, which is not running (set its token)",

@@ -27,7 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field, HttpUrl, ValidationError, mod
 
 from bot.errors import KnowledgeError, Problem
 from bot.knowledge.schema import ID_PATTERN
-from bot.storage.news import FeedState, NewsItem
+from bot.storage.sql.news import FeedState, NewsItem
 
 FEEDS_FILE = "feeds.yaml"
 MAX_FEED_BYTES = 2 * 1024 * 1024

@@ -23,8 +23,8 @@ from bot.freshness.feeds import MAX_FEED_BYTES, Feed, FetchStatus, fetch_feed, l
 from bot.freshness.http import make_client
 from bot.knowledge.loader import KnowledgeBase, load_knowledge
 from bot.settings import Settings
-from bot.storage.news import FeedState, NewsStore, SeenItem
 from bot.storage.sql import open_store
+from bot.storage.sql.news import FeedState, NewsStore, SeenItem
 
 RETENTION = dt.timedelta(days=90)
 """Items first seen longer ago are forgotten (a story that old is no longer news)."""

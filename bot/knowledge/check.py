@@ -16,6 +16,33 @@ def overdue_entries(kb: KnowledgeBase, today: dt.date) -> list[str]:
     return [e.id for e in sorted(due, key=lambda e: (e.review_by, e.id))]
 
 
+WEAK_TIERS = frozenset({"other", "mirror"})
+
+
+def curation_problems(kb: KnowledgeBase) -> list[str]:
+    """What the shipped knowledge must have beyond what the schema requires: every entry a short answer
+    and a checked date, every deadline a checked date."""
+    problems = [f"entry {e.id}: no short answer" for e in kb.entries.values() if e.short is None]
+    problems += [f"entry {e.id}: no checked date" for e in kb.entries.values() if e.checked is None]
+    problems += [f"deadline {d.id}: no checked date" for d in kb.deadlines.values() if d.checked is None]
+    return problems
+
+
+def source_warnings(kb: KnowledgeBase) -> list[str]:
+    """Entries backed only by copies or minor pages, and URLs whose host looks malformed."""
+    warnings = [
+        f"entry {e.id} is backed only by {'mirrors' if tiers == {'mirror'} else 'mirror or other pages'}: "
+        "cite the original publisher or a primary document"
+        for e in kb.entries.values()
+        if (tiers := {kb.sources[s].tier for s in e.sources}) <= WEAK_TIERS
+    ]
+    for src in kb.sources.values():
+        host = src.url.host or ""
+        if host.endswith(".") or ".." in host or not host:
+            warnings.append(f"source {src.id}: malformed host {host!r} in {src.url}")
+    return warnings
+
+
 def kb_check(root: Path, today: dt.date) -> int:
     """Validate the knowledge; print every problem (file: field: message). Exit status 1 on any problem."""
     try:
@@ -24,6 +51,14 @@ def kb_check(root: Path, today: dt.date) -> int:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
         print(f"kb check: {len(exc.problems)} problem(s)", file=sys.stderr)
+        return 1
+    missing = curation_problems(kb)
+    for line in missing:
+        print(f"error: {line}", file=sys.stderr)
+    for warning in source_warnings(kb):
+        print(f"warning: {warning}", file=sys.stderr)
+    if missing:
+        print(f"kb check: {len(missing)} problem(s)", file=sys.stderr)
         return 1
     overdue = overdue_entries(kb, today)
     for entry_id in overdue:

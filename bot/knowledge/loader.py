@@ -49,10 +49,8 @@ class KnowledgeBase:
     """A short hash of every file's content: changes whenever the knowledge changes."""
     out_of_scope: tuple[ScopeGroup, ...] = ()
     """What the bot must decline, with a reply per kind of question."""
-
-    @property
-    def primary(self) -> Deadline:
-        return self.deadlines[self.primary_deadline]
+    starters: tuple[str, ...] = ()
+    """Entry ids offered when the bot cannot help."""
 
 
 def _field_path(loc: Iterable[int | str], data: Any) -> str:
@@ -160,8 +158,14 @@ def load_knowledge(root: Path) -> KnowledgeBase:
 
     parsed_synonyms = _read_optional(root / "synonyms.yaml", root, SynonymsFile, problems, digest)
     synonyms = tuple(parsed_synonyms.synonyms) if parsed_synonyms else ()
-    parsed_scope = _read_optional(root / "out_of_scope.yaml", root, OutOfScopeFile, problems, digest)
-    out_of_scope = tuple(parsed_scope.groups) if parsed_scope else ()
+    scope = _read_optional(root / "out_of_scope.yaml", root, OutOfScopeFile, problems, digest) or OutOfScopeFile(
+        groups=[]
+    )
+    problems.extend(
+        Problem("out_of_scope.yaml", "starters", f"unknown entry id {sid!r}")
+        for sid in scope.starters
+        if sid not in entries
+    )
 
     problems.extend(_cross_check(entries, entry_file, sources, deadlines))
     if problems:
@@ -173,7 +177,8 @@ def load_knowledge(root: Path) -> KnowledgeBase:
         primary_deadline=primary,
         synonyms=synonyms,
         version=digest.hexdigest()[:12],
-        out_of_scope=out_of_scope,
+        out_of_scope=tuple(scope.groups),
+        starters=tuple(scope.starters),
     )
 
 

@@ -179,6 +179,9 @@ class ScopeGroup(Strict):
     id: Id
     reply: Localized
     examples: LocalizedList
+    names: LocalizedList = Field(default_factory=LocalizedList)
+    """Names (places, apps) that make a question about them: such a question is declined unless the entry
+    that would answer it mentions the name ("is TikTok banned in India" is not about the US law)."""
 
     @field_validator("examples")
     @classmethod
@@ -189,6 +192,8 @@ class ScopeGroup(Strict):
 
 
 class OutOfScopeFile(Strict):
+    starters: list[Id] = Field(default_factory=list, max_length=5)
+    """Entries whose first questions are offered when the bot cannot help: broad openings of the main topics."""
     groups: list[ScopeGroup]
 
 

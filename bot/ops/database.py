@@ -16,7 +16,7 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from bot.errors import BanbotError
 from bot.settings import Settings, redact_url
-from bot.storage.sql import Store, open_store
+from bot.storage.sql import SqlStore, open_store
 
 DATABASE_FAILURES = (SQLAlchemyError, OSError, TimeoutError)
 """What a database that is down, unreachable, corrupt or not writable raises (drivers' errors included)."""
@@ -64,7 +64,7 @@ def _password(url: str) -> str | None:
         return None
 
 
-async def open_database(settings: Settings) -> Store:
+async def open_database(settings: Settings) -> SqlStore:
     """`open_store` for the configured database; DatabaseUnavailableError when it cannot be opened."""
     try:
         return await open_store(settings.database_url, schema=settings.database_schema)
@@ -73,7 +73,7 @@ async def open_database(settings: Settings) -> Store:
 
 
 @asynccontextmanager
-async def using_database(settings: Settings) -> AsyncIterator[Store]:
+async def using_database(settings: Settings) -> AsyncIterator[SqlStore]:
     """The configured database for one command: opened, used, closed; failures as DatabaseUnavailableError."""
     store = await open_database(settings)
     try:

@@ -5,7 +5,9 @@ from __future__ import annotations
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
 from bot.core.models import Reply, ReplyKind
-from bot.delivery.ports import FeedbackStore, Platform, Post, Sender, SendResult, SendStatus
+from bot.curation import FeedbackRecorder
+from bot.delivery.ports import Post, Sender, SendResult, SendStatus
+from bot.types import Platform
 
 OUTCOMES = {
     ReplyKind.ANSWER: "answered",
@@ -92,11 +94,11 @@ class MeteredSender:
 class MeteredFeedback:
     """Wraps the feedback store and counts every 👍/👎 once it is stored."""
 
-    def __init__(self, inner: FeedbackStore, metrics: Metrics) -> None:
+    def __init__(self, inner: FeedbackRecorder, metrics: Metrics) -> None:
         self._inner = inner
         self._metrics = metrics
 
-    async def record_feedback(self, platform: Platform, entry_id: str, helpful: bool) -> None:
-        await self._inner.record_feedback(platform, entry_id, helpful)
+    async def record_feedback(self, platform: Platform, entry_id: str, helpful: bool, *, voter: str) -> None:
+        await self._inner.record_feedback(platform, entry_id, helpful, voter=voter)
         vote = "helpful" if helpful else "unhelpful"
         self._metrics.feedback.labels(platform=platform.value, vote=vote).inc()

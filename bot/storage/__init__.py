@@ -1,5 +1,1 @@
-"""Storage: SQLAlchemy 2 async over SQLite (default) or PostgreSQL, with versioned migrations."""
-
-from bot.storage.sql import Store, open_store
-
-__all__ = ["Store", "open_store"]
+"""Storage: the ports (base.py), their records, the SQL store (sql/) and the in-memory store (memory.py)."""

@@ -6,8 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
 
-from bot.core.models import Lang
-from bot.delivery.ports import ChatRef
+from bot.types import ChatRef, Lang
 
 
 class DeliveryState(StrEnum):
@@ -104,3 +103,20 @@ class Gap:
     count: int
     min_confidence: float
     last_seen: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryRecord:
+    """One delivery row, as the operators' and the tests' views of the outbox read it."""
+
+    id: int
+    subscription_id: int
+    local_date: dt.date
+    due_at: dt.datetime
+    state: DeliveryState
+    attempts: int
+    claimed_by: str | None
+    lease_until: dt.datetime | None
+    claimed_at: dt.datetime
+    finished_at: dt.datetime | None
+    detail: str | None

@@ -24,6 +24,7 @@ def write_kb(root: Path, entries: list[dict[str, object]], deadlines: list[dict[
                         "publisher": "Pub A",
                         "url": "https://a.example/x",
                         "date": "2024-04-24",
+                        "tier": "major",
                     }
                 ]
             }
@@ -37,6 +38,7 @@ def write_kb(root: Path, entries: list[dict[str, object]], deadlines: list[dict[
             "at": "2025-01-19T00:00:00-05:00",
             "status": {"en": "It took effect but was not enforced.", "zh": "已生效但未执行。"},
             "sources": ["src-a"],
+            "checked": "2026-11-26",
         }
     ]
     (root / "deadlines.yaml").write_text(
@@ -67,6 +69,8 @@ def entry(entry_id: str, en_q: list[str], zh_q: list[str], en_a: str, zh_a: str,
         "answer": {"en": en_a, "zh": zh_a},
         "sources": ["src-a"],
         "as_of": "2025-01-17",
+        "checked": "2025-01-17",
+        "short": extra.pop("short", {"en": f"In short: {entry_id}.", "zh": f"简短回答：{entry_id}。"}),
         **extra,
     }
 

@@ -32,11 +32,13 @@ HONOLULU = ZoneInfo("Pacific/Honolulu")
 def test_days_are_calendar_days_in_the_readers_zone(
     sample_kb: KnowledgeBase, now: dt.datetime, tz: ZoneInfo, expected: int
 ) -> None:
-    assert days_until(sample_kb.primary, now, tz) == expected
+    assert days_until(sample_kb.deadlines[sample_kb.primary_deadline], now, tz) == expected
 
 
 def test_dst_change_does_not_shift_the_count(sample_kb: KnowledgeBase) -> None:
-    deadline = sample_kb.primary.model_copy(update={"at": dt.datetime(2025, 3, 12, tzinfo=NY)})
+    deadline = sample_kb.deadlines[sample_kb.primary_deadline].model_copy(
+        update={"at": dt.datetime(2025, 3, 12, tzinfo=NY)}
+    )
     # 2025-03-09 is the US spring-forward day: 23-hour day, still one calendar day each.
     assert days_until(deadline, dt.datetime(2025, 3, 8, 23, 30, tzinfo=NY), NY) == 4
     assert days_until(deadline, dt.datetime(2025, 3, 9, 0, 30, tzinfo=NY), NY) == 3
@@ -46,11 +48,11 @@ def test_dst_change_does_not_shift_the_count(sample_kb: KnowledgeBase) -> None:
 
 def test_naive_now_is_refused(sample_kb: KnowledgeBase) -> None:
     with pytest.raises(ValueError, match="timezone-aware"):
-        days_until(sample_kb.primary, dt.datetime(2025, 1, 1), NY)
+        days_until(sample_kb.deadlines[sample_kb.primary_deadline], dt.datetime(2025, 1, 1), NY)
 
 
 def test_before_on_and_after_wording(sample_kb: KnowledgeBase) -> None:
-    dl = sample_kb.primary
+    dl = sample_kb.deadlines[sample_kb.primary_deadline]
     utc_zone = ZoneInfo("UTC")
     assert (
         countdown_line(dl, utc(2025, 1, 18, 12), utc_zone, "en")

@@ -1,72 +1,61 @@
-"""Answer quality on the shipped knowledge, judged by the public scorer's rules.
+"""Answer quality on the shipped knowledge, judged by the public scorer's rules (bot.kbtest).
 
-Floors sit a little below the measured figures, so a change that makes answering worse in general
-fails here; the sets themselves are never copied into the knowledge (see eval/README.md).
+Floors sit a little below the measured figures (eval/README.md), so a change that makes answering worse in
+general fails here; the sets themselves are never copied into the knowledge.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
-import re
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from bot.cli_ask import parse_now, reply_to_json
 from bot.core.answering import Answerer
+from bot.engine import AnswererFactory
+from bot.kbtest import read_items, run
 from bot.knowledge.loader import load_knowledge
-from bot.settings import PROJECT_ROOT
+from bot.settings import PROJECT_ROOT, Settings
 
-FLOORS = {
-    PROJECT_ROOT.parent / "shared" / "eval" / "dev.jsonl": 0.95,
-    PROJECT_ROOT / "eval" / "fresh-holdout.jsonl": 0.93,
-    PROJECT_ROOT / "eval" / "fresh-holdout-2.jsonl": 0.85,
-    PROJECT_ROOT / "eval" / "fresh-holdout-3.jsonl": 0.82,
-    PROJECT_ROOT / "eval" / "law-paraphrases.jsonl": 0.93,
-    PROJECT_ROOT / "eval" / "rednote-paraphrases.jsonl": 0.92,
+EVAL = PROJECT_ROOT / "eval"
+HYBRID_FLOORS = {
+    "dev.jsonl": 0.96,
+    "fresh-holdout.jsonl": 0.93,
+    "fresh-holdout-2.jsonl": 0.93,
+    "fresh-holdout-3.jsonl": 0.93,
+    "fresh-holdout-4.jsonl": 0.93,
+    "fresh-holdout-5.jsonl": 0.93,
+    "law-paraphrases.jsonl": 0.95,
+    "rednote-paraphrases.jsonl": 0.92,
 }
-CJK = re.compile(r"[\u4e00-\u9fff]")
-
-
-def judge(item: dict[str, Any], got: dict[str, Any]) -> list[str]:
-    """What is wrong with an answer, by the rules of ../shared/eval/score.py (regexes, language, sources)."""
-    expect = item["expect"]
-    if bool(got["answered"]) != expect["answered"]:
-        return [f"answered={got['answered']}, expected {expect['answered']}"]
-    if not got["answered"]:
-        return []
-    text = got["answer"]
-    why = [f"missing /{rx}/" for rx in expect.get("must", []) if not re.search(rx, text, re.I)]
-    anys = expect.get("any", [])
-    if anys and not any(re.search(rx, text, re.I) for rx in anys):
-        why.append(f"none of {anys}")
-    why += [f"has forbidden /{rx}/" for rx in expect.get("must_not", []) if re.search(rx, text, re.I)]
-    if expect.get("lang") == "zh" and not CJK.search(text):
-        why.append("expected a Chinese answer")
-    if expect.get("lang") == "en" and len(CJK.findall(text)) > len(text) / 4:
-        why.append("expected an English answer")
-    if not got["sources"]:
-        why.append("no sources cited")
-    return why
+LEXICAL_FLOORS = {"dev.jsonl": 0.95, "fresh-holdout.jsonl": 0.9, "law-paraphrases.jsonl": 0.9}
+"""BANBOT_SEMANTIC=off keeps a working engine for small machines."""
+DECLINE_PRECISION = 0.95
+NOW = dt.datetime(2026, 11, 26, 12, tzinfo=dt.UTC)
 
 
 @pytest.fixture(scope="module")
-def answerer() -> Answerer:
-    return Answerer(load_knowledge(PROJECT_ROOT / "knowledge"))
+def hybrid() -> Answerer:
+    settings = Settings(_env_file=None, semantic=True, cache_dir=PROJECT_ROOT / "data" / "cache")  # type: ignore[call-arg]
+    return AnswererFactory.from_settings(settings)(load_knowledge(PROJECT_ROOT / "knowledge"))
 
 
-@pytest.mark.parametrize("path", list(FLOORS), ids=lambda p: p.name)
-def test_question_set_scores_above_its_floor(path: Path, answerer: Answerer) -> None:
-    if not path.is_file():
-        pytest.skip(f"{path} is not beside this checkout")
-    items = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    failures = []
-    for item in items:
-        now = parse_now(item.get("now"), dt.datetime.now(dt.UTC))
-        got = reply_to_json(item["id"], answerer.answer(item["question"], now))
-        if why := judge(item, got):
-            failures.append(f"{item['question']!r}: {'; '.join(why)}")
-    score = 1 - len(failures) / len(items)
-    assert score >= FLOORS[path], f"{path.name}: {score:.1%}\n" + "\n".join(failures)
+@pytest.mark.parametrize("name", list(HYBRID_FLOORS))
+def test_question_set_scores_above_its_floor(name: str, hybrid: Answerer) -> None:
+    report = run(hybrid, read_items(EVAL / name), NOW)
+    failures = "\n".join(f"{o.item['question']!r}: {'; '.join(o.why)}" for o in report.outcomes if o.why)
+    assert report.accuracy >= HYBRID_FLOORS[name], f"{name}: {report.accuracy:.1%}\n{failures}"
+    assert report.decline_precision >= DECLINE_PRECISION, f"{name}: declined answerable questions\n{failures}"
+
+
+@pytest.mark.parametrize("name", list(LEXICAL_FLOORS))
+def test_lexical_only_engine_still_answers(name: str) -> None:
+    answerer = Answerer(load_knowledge(PROJECT_ROOT / "knowledge"))
+    report = run(answerer, read_items(EVAL / name), NOW)
+    assert report.accuracy >= LEXICAL_FLOORS[name], f"{name}: {report.accuracy:.1%}"
+
+
+def test_every_set_is_in_the_repository() -> None:
+    shipped = {p.name for p in EVAL.glob("*.jsonl")}
+    assert set(HYBRID_FLOORS) <= shipped, "a floored set is missing from eval/"
+    assert Path(EVAL / "README.md").is_file()

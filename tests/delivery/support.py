@@ -1,4 +1,4 @@
-"""Test support for delivery: a small knowledge base, a fake clock, and scriptable senders."""
+"""Test support for delivery: a small knowledge base, a fake clock, scriptable senders and a rig around the engine."""
 
 from __future__ import annotations
 
@@ -7,12 +7,18 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import yaml
 
-from bot.delivery.ports import Platform, Post, SendResult
+from bot.delivery.engine import DeliveryEngine
+from bot.delivery.ports import Post, SendResult
+from bot.delivery.subscriptions import SubscriptionService
 from bot.knowledge.loader import KnowledgeBase, load_knowledge
 from bot.settings import Settings
+from bot.storage.base import Store, SubscriptionStore
+from bot.storage.records import NewSubscription
+from bot.types import ChatRef, Platform
 from tests.core import conftest as core_kb
 
 
@@ -93,31 +99,85 @@ class RecordingSender:
         return [s for s in self.delivered if s.post.chat.chat_id == chat_id]
 
 
-async def seed_subscriptions(store: object, count: int, due_at: dt.datetime, *, prefix: str = "chat") -> None:
-    """Bulk-insert `count` live subscriptions at 09:00 UTC, one chat each, all due at `due_at`."""
-    from bot.storage.sql import Store
-    from bot.storage.tables import subscriptions
+async def seed_subscriptions(
+    store: SubscriptionStore, count: int, due_at: dt.datetime, *, prefix: str = "chat"
+) -> None:
+    """Bulk-insert `count` live subscriptions at 09:00 UTC, one private chat each, all due at `due_at`."""
+    await store.bulk_add_subscriptions(
+        [
+            NewSubscription(
+                chat=ChatRef(Platform.TELEGRAM, f"{prefix}{i}", None, is_group=False),
+                deadline_id="law-effective",
+                local_time=due_at.time().replace(second=0, microsecond=0),
+                timezone="UTC",
+                lang="en",
+                created_by="seed",
+                created_at=due_at - dt.timedelta(days=1),
+                next_due_at=due_at,
+            )
+            for i in range(count)
+        ]
+    )
 
-    assert isinstance(store, Store)
-    rows = [
-        {
-            "platform": "telegram",
-            "chat_id": f"{prefix}{i}",
-            "thread_id": "",
-            "is_group": False,
-            "deadline_id": "law-effective",
-            "local_time": due_at.strftime("%H:%M"),
-            "timezone": "UTC",
-            "lang": "en",
-            "created_by": "seed",
-            "created_at": due_at - dt.timedelta(days=1),
-            "active": True,
-            "paused": False,
-            "inactive_reason": None,
-            "next_due_at": due_at,
-        }
-        for i in range(count)
-    ]
-    async with store.engine.begin() as conn:
-        for start in range(0, len(rows), 1000):
-            await conn.execute(subscriptions.insert(), rows[start : start + 1000])
+
+class Rig:
+    def __init__(self, store: Store, kb: KnowledgeBase, clock: FakeClock, **settings: object) -> None:
+        self.store, self.kb, self.clock = store, kb, clock
+        self.settings = make_settings(**settings)
+        self.service = SubscriptionService(store, lambda: kb, clock, self.settings)
+        self.tg = RecordingSender(Platform.TELEGRAM, clock)
+        self.dc = RecordingSender(Platform.DISCORD, clock)
+        self.engine = self.make_engine()
+
+    def make_engine(self, owner: str | None = None) -> DeliveryEngine:
+        senders = {Platform.TELEGRAM: self.tg, Platform.DISCORD: self.dc}
+        return DeliveryEngine(
+            self.store, lambda: self.kb, senders, self.clock, self.settings, sleep=self.clock.sleep, owner=owner
+        )
+
+    async def sub(
+        self, chat_id: str, at: str = "09:00", tz: str = "UTC", platform: Platform = Platform.TELEGRAM
+    ) -> int:
+        view = await self.service.subscribe(
+            ChatRef(platform, chat_id), created_by="admin", lang="en", time_text=at, tz_text=tz
+        )
+        return view.id
+
+
+class HangingSender:
+    platform = Platform.TELEGRAM
+
+    def __init__(self) -> None:
+        self.started = 0
+
+    async def send(self, post: Post) -> SendResult:
+        self.started += 1
+        await asyncio.Event().wait()
+        raise AssertionError("unreachable")
+
+
+class OutageStore:
+    """The real store behind a switch: from `fail_from()` until the clock reaches `until`, every call fails the
+    way a lost database connection does, then storage is back with whatever was written before."""
+
+    def __init__(self, inner: Store, clock: FakeClock) -> None:
+        self._inner = inner
+        self._clock = clock
+        self.until: dt.datetime | None = None
+        self.refused = 0
+
+    def fail_for(self, seconds: float) -> None:
+        self.until = self._clock() + dt.timedelta(seconds=seconds)
+
+    def __getattr__(self, name: str) -> Any:
+        attr = getattr(self._inner, name)
+        if not callable(attr):
+            return attr
+
+        async def call(*args: Any, **kwargs: Any) -> Any:
+            if self.until is not None and self._clock() < self.until:
+                self.refused += 1
+                raise ConnectionError("connection to the database lost")
+            return await attr(*args, **kwargs)
+
+        return call

@@ -1,4 +1,4 @@
-"""The delivery engine end to end on SQLite and PostgreSQL, with a fake clock (nothing sleeps for real)."""
+"""The delivery engine end to end over every store, with a fake clock (nothing sleeps for real)."""
 
 from __future__ import annotations
 
@@ -10,35 +10,14 @@ import pytest
 
 from bot.delivery.console_sender import ConsoleSender
 from bot.delivery.engine import DeliveryEngine
-from bot.delivery.ports import ChatRef, Platform, Post, SendResult, SendStatus
+from bot.delivery.ports import SendResult, SendStatus
+from bot.delivery.scheduler import Job, TickScheduler
 from bot.delivery.subscriptions import SubscriptionService
 from bot.knowledge.loader import KnowledgeBase
-from bot.storage import Store
-from tests.delivery.support import FakeClock, RecordingSender, make_settings, utc
-
-
-class Rig:
-    def __init__(self, store: Store, kb: KnowledgeBase, clock: FakeClock, **settings: object) -> None:
-        self.store, self.kb, self.clock = store, kb, clock
-        self.settings = make_settings(**settings)
-        self.service = SubscriptionService(store, lambda: kb, clock, self.settings)
-        self.tg = RecordingSender(Platform.TELEGRAM, clock)
-        self.dc = RecordingSender(Platform.DISCORD, clock)
-        self.engine = self.make_engine()
-
-    def make_engine(self, owner: str | None = None) -> DeliveryEngine:
-        senders = {Platform.TELEGRAM: self.tg, Platform.DISCORD: self.dc}
-        return DeliveryEngine(
-            self.store, lambda: self.kb, senders, self.clock, self.settings, sleep=self.clock.sleep, owner=owner
-        )
-
-    async def sub(
-        self, chat_id: str, at: str = "09:00", tz: str = "UTC", platform: Platform = Platform.TELEGRAM
-    ) -> int:
-        view = await self.service.subscribe(
-            ChatRef(platform, chat_id), created_by="admin", lang="en", time_text=at, tz_text=tz
-        )
-        return view.id
+from bot.storage.base import Store
+from bot.storage.records import DeliveryState
+from bot.types import ChatRef, Platform
+from tests.delivery.support import FakeClock, HangingSender, Rig, make_settings, utc
 
 
 @pytest.fixture
@@ -72,7 +51,7 @@ async def test_posts_on_time_exactly_once_per_day(rig: Rig, clock: FakeClock) ->
     await rig.engine.run_once()
     assert [s.post.key for s in rig.tg.delivered] == [f"cd{sub_id}-20250110", f"cd{sub_id}-20250111"]
     [row1, row2] = await rig.store.deliveries_of(sub_id)
-    assert row1["state"] == row2["state"] == "sent" and row1["attempts"] == 1
+    assert row1.state is row2.state is DeliveryState.SENT and row1.attempts == 1
 
 
 @pytest.mark.parametrize(
@@ -137,9 +116,9 @@ async def test_transient_errors_back_off_then_succeed_or_give_up(rig: Rig, clock
     assert [s.post.chat.chat_id for s in rig.tg.delivered] == ["flaky"]
     [row_ok] = await rig.store.deliveries_of(ok)
     [row_bad] = await rig.store.deliveries_of(bad)
-    assert (row_ok["state"], row_ok["attempts"]) == ("sent", 3)
-    assert (row_bad["state"], row_bad["attempts"]) == ("failed", 5)
-    assert "timeout" in row_bad["detail"]
+    assert (row_ok.state, row_ok.attempts) == (DeliveryState.SENT, 3)
+    assert (row_bad.state, row_bad.attempts) == (DeliveryState.FAILED, 5)
+    assert row_bad.detail is not None and "timeout" in row_bad.detail
     assert clock.slept >= 2 + 4 + 8 + 16  # exponential backoff, on the fake clock
     assert (await rig.store.get_subscription(bad)) is not None  # a transient failure keeps the subscription
 
@@ -168,18 +147,6 @@ async def test_migrated_moves_subscriptions_and_resends(rig: Rig, clock: FakeClo
     assert rec is not None and rec.chat.chat_id == "-10042"
 
 
-class HangingSender:
-    platform = Platform.TELEGRAM
-
-    def __init__(self) -> None:
-        self.started = 0
-
-    async def send(self, post: Post) -> SendResult:
-        self.started += 1
-        await asyncio.Event().wait()
-        raise AssertionError("unreachable")
-
-
 async def test_crashed_claims_are_reclaimed_after_the_lease_and_sent_is_final(rig: Rig, clock: FakeClock) -> None:
     for chat in ("a", "b"):
         await rig.sub(chat)
@@ -192,7 +159,7 @@ async def test_crashed_claims_are_reclaimed_after_the_lease_and_sent_is_final(ri
     for task in list(crashed._tasks.values()):  # the process "dies": no record, no release
         task.cancel()
     survivor = rig.make_engine()
-    clock.advance(60)
+    clock.advance(rig.settings.delivery_lease_seconds / 2)
     assert (await survivor.run_once()).reclaimed == 0  # lease still valid
     clock.advance(rig.settings.delivery_lease_seconds)
     assert (await survivor.run_once()).reclaimed == 2
@@ -272,19 +239,35 @@ async def test_console_sender_prints_the_post(store: Store, kb: KnowledgeBase, c
     )
 
 
-async def test_scheduler_ticks_on_start_and_stops(rig: Rig, clock: FakeClock) -> None:
+async def test_scheduler_runs_jobs_at_start_or_after_a_period_and_stops() -> None:
     ticked = asyncio.Event()
-    engine = rig.make_engine()
-    original = engine.tick
+    beats = 0
 
-    async def tick() -> object:
-        report = await original()
+    async def tick() -> None:
         ticked.set()
-        return report
 
-    engine._scheduler._tick = tick
-    await engine.start()
-    await asyncio.wait_for(ticked.wait(), timeout=10)  # the first tick runs at start, not after a period
-    assert engine._scheduler.running
-    await engine.stop()
-    assert not engine._scheduler.running
+    async def beat() -> None:
+        nonlocal beats
+        beats += 1
+
+    scheduler = TickScheduler([Job("tick", tick, 3600), Job("heartbeat", beat, 3600, at_start=False)])
+    scheduler.start()
+    await asyncio.wait_for(ticked.wait(), timeout=10)  # the tick runs at start, not after a period
+    assert scheduler.running and beats == 0  # the heartbeat waits its period
+    await scheduler.stop()
+    assert not scheduler.running
+
+
+async def test_engine_start_and_stop(rig: Rig) -> None:
+    await rig.engine.start()
+    assert rig.engine.running
+    await rig.engine.stop()
+    assert not rig.engine.running
+
+
+async def test_retention_prunes_old_votes_with_the_delivery_log(rig: Rig, clock: FakeClock) -> None:
+    keep = dt.timedelta(days=rig.settings.feedback_retention_days)
+    await rig.store.add_feedback(Platform.TELEGRAM, "old", "v", True, clock() - keep - dt.timedelta(days=1))
+    await rig.store.add_feedback(Platform.TELEGRAM, "recent", "v", True, clock() - keep + dt.timedelta(days=1))
+    await rig.engine.tick()
+    assert [c.entry_id for c in await rig.store.feedback_counts()] == ["recent"]

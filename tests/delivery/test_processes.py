@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from bot.storage import open_store
+from bot.storage.sql import open_store
 from tests.conftest import Database, skip_or_fail_without_postgres
 from tests.delivery.support import seed_subscriptions, utc, write_kb
 

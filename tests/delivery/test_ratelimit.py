@@ -5,8 +5,8 @@ import heapq
 from collections.abc import Coroutine
 from typing import Any
 
-from bot.delivery.ports import ChatRef, Platform
 from bot.delivery.ratelimit import Pacer, PlatformLimits, SlidingWindow
+from bot.types import ChatRef, Platform
 
 
 class VirtualTime:

@@ -1,4 +1,4 @@
-"""The subscription service adapters call, on SQLite and PostgreSQL."""
+"""The subscription service adapters call, over every store."""
 
 from __future__ import annotations
 
@@ -6,12 +6,13 @@ import datetime as dt
 
 import pytest
 
-from bot.delivery.ports import ChatRef, FeedbackStore, Platform, Subscriptions
-from bot.delivery.subscriptions import SubscriptionService, normalize_gap, scrub_gap_text
+from bot.delivery.ports import Subscriptions
+from bot.delivery.subscriptions import SubscriptionService
 from bot.delivery.texts import render_subscribed, render_subscriptions
 from bot.errors import SubscriptionError
 from bot.knowledge.loader import KnowledgeBase
-from bot.storage import Store
+from bot.storage.base import Store
+from bot.types import ChatRef, Platform
 from tests.delivery.support import FakeClock, make_settings, utc
 
 CHAT = ChatRef(Platform.TELEGRAM, "-1001", None, True)
@@ -27,10 +28,9 @@ def service(store: Store, kb: KnowledgeBase, clock: FakeClock) -> SubscriptionSe
     return SubscriptionService(store, lambda: kb, clock, make_settings(max_subscriptions_per_chat=3))
 
 
-def test_implements_the_ports(service: SubscriptionService) -> None:
+def test_implements_the_port(service: SubscriptionService) -> None:
     subs: Subscriptions = service
-    feedback: FeedbackStore = service
-    assert subs is feedback
+    assert subs is service
 
 
 async def test_subscribe_with_defaults(service: SubscriptionService) -> None:
@@ -81,25 +81,17 @@ async def test_several_per_chat_up_to_the_limit(service: SubscriptionService) ->
     assert len(await service.list(CHAT)) == 3
 
 
-async def test_pause_resume_unsubscribe(service: SubscriptionService, store: Store, clock: FakeClock) -> None:
+async def test_unsubscribe_one_by_id_or_all(service: SubscriptionService) -> None:
     a = await service.subscribe(CHAT, created_by="u", lang="en", time_text="08:00")
     b = await service.subscribe(CHAT, created_by="u", lang="en", time_text="10:00")
-    assert await service.pause(CHAT, lang="en", subscription_id=a.id) == 1
-    views = {v.id: v for v in await service.list(CHAT)}
-    assert views[a.id].paused and views[a.id].next_posts == ()
-    assert "paused" in render_subscriptions(list(views.values()), "en")
-    rec = await store.get_subscription(a.id)
-    assert rec is not None and rec.next_due_at is None
-    clock.advance(days=2)
-    assert await service.resume(CHAT, lang="en") == 1  # only the paused one
-    rec = await store.get_subscription(a.id)
-    assert rec is not None and rec.next_due_at == utc(2025, 3, 11, 8, 0)  # next after now, no catch-up
+    c = await service.subscribe(CHAT, created_by="u", lang="en", time_text="12:00")
     with pytest.raises(SubscriptionError, match="no subscription #999"):
         await service.unsubscribe(CHAT, lang="en", subscription_id=999)
-    with pytest.raises(SubscriptionError, match="#999"):
-        await service.pause(ChatRef(Platform.TELEGRAM, "other"), lang="zh", subscription_id=999)
+    with pytest.raises(SubscriptionError, match=f"#{a.id}"):  # another chat's number is not this chat's
+        await service.unsubscribe(ChatRef(Platform.TELEGRAM, "other"), lang="zh", subscription_id=a.id)
     assert await service.unsubscribe(CHAT, lang="en", subscription_id=b.id) == 1
-    assert await service.unsubscribe(CHAT, lang="en") == 1
+    assert [v.id for v in await service.list(CHAT)] == [a.id, c.id]
+    assert await service.unsubscribe(CHAT, lang="en") == 2
     assert await service.list(CHAT) == []
 
 
@@ -110,19 +102,3 @@ async def test_chat_gone_and_migrated(service: SubscriptionService) -> None:
     assert len(await service.list(new_chat)) == 1
     assert await service.chat_gone(new_chat, "bot was kicked") == 1
     assert await service.list(new_chat) == []
-
-
-async def test_feedback_and_gaps(service: SubscriptionService, clock: FakeClock) -> None:
-    await service.record_feedback(Platform.DISCORD, "court-ruling", True)
-    await service.record_feedback(Platform.TELEGRAM, "court-ruling", False)
-    [count] = await service.feedback_counts()
-    assert (count.entry_id, count.helpful, count.unhelpful) == ("court-ruling", 1, 1)
-    await service.record_gap("Is @alice's CapCut banned? mail me a@b.co", "en", 0.2, clock())
-    await service.record_gap("is @bob's capcut banned?? mail me x@y.org", "en", 0.3, clock())
-    [gap] = await service.top_gaps(5)
-    assert gap.count == 2 and "alice" not in gap.text and "@" not in gap.text.replace("@user", "")
-
-
-def test_gap_text_helpers() -> None:
-    assert scrub_gap_text("call +1 415 555 0100 now") == "call <number> now"
-    assert normalize_gap("What  about CapCut?!") == "what about capcut"

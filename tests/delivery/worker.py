@@ -14,10 +14,11 @@ import time
 from pathlib import Path
 
 from bot.delivery.engine import DeliveryEngine
-from bot.delivery.ports import Platform, Post, SendResult
+from bot.delivery.ports import Post, SendResult
 from bot.knowledge.loader import load_knowledge
 from bot.settings import Settings
-from bot.storage import open_store
+from bot.storage.sql import open_store
+from bot.types import Platform
 
 
 class FileSender:

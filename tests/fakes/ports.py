@@ -1,107 +1,55 @@
-"""In-memory stand-ins for our own Subscriptions and FeedbackStore ports, shared by the adapter tests.
+"""The real subscription and curation services over an InMemoryStore, for the adapter tests.
 
-They keep state the tests inspect afterwards (no call-order assertions)."""
+No hand-written stand-ins: the services are the production ones, and the InMemoryStore passes the same
+contract suite as the SQL store (tests/storage), so adapter tests cannot drift from what the bot does.
+"""
 
 from __future__ import annotations
 
-import datetime as dt
-from dataclasses import dataclass, field, replace
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 
-from bot.core.models import Lang
-from bot.delivery.ports import ChatRef, Platform, SubscriptionView
-from bot.errors import SubscriptionError
-
-NOW = dt.datetime(2025, 1, 10, 12, 0, tzinfo=dt.UTC)
-
-
-@dataclass
-class MemorySub:
-    id: int
-    chat: ChatRef
-    local_time: dt.time
-    timezone: str
-    lang: Lang
-    created_by: str
-    active: bool = True
-    deadline_id: str = "law-effective"
+from bot.curation import CurationService
+from bot.delivery.subscriptions import SubscriptionService
+from bot.knowledge.loader import KnowledgeBase
+from bot.settings import Settings
+from bot.storage.memory import InMemoryStore
+from bot.storage.records import FeedbackCount, SubscriptionRecord
+from bot.types import ChatRef, Clock
 
 
 @dataclass
-class MemorySubscriptions:
-    """Implements ports.Subscriptions and ports.FeedbackStore in memory."""
+class MemoryServices:
+    store: InMemoryStore
+    subscriptions: SubscriptionService
+    curation: CurationService
 
-    subs: list[MemorySub] = field(default_factory=list)
-    votes: list[tuple[Platform, str, bool]] = field(default_factory=list)
-    gone: list[tuple[ChatRef, str]] = field(default_factory=list)
-
-    def _view(self, sub: MemorySub) -> SubscriptionView:
-        return SubscriptionView(
-            id=sub.id,
-            chat=sub.chat,
-            deadline_id=sub.deadline_id,
-            local_time=sub.local_time,
-            timezone=sub.timezone,
-            lang=sub.lang,
-            active=sub.active,
-            paused=False,
-            created_by=sub.created_by,
-            next_posts=(
-                dt.datetime.combine(NOW.date() + dt.timedelta(days=1), sub.local_time, ZoneInfo(sub.timezone)),
-            ),
+    @classmethod
+    def build(
+        cls, knowledge: Callable[[], KnowledgeBase], clock: Clock, store: InMemoryStore | None = None
+    ) -> MemoryServices:
+        """The services over `store` (a test's subclass, say one that stalls or fails), else a new store."""
+        settings = Settings(_env_file=None)  # type: ignore[call-arg]
+        store = store if store is not None else InMemoryStore()
+        return cls(
+            store, SubscriptionService(store, knowledge, clock, settings), CurationService(store, clock, settings)
         )
 
-    async def subscribe(
-        self,
-        chat: ChatRef,
-        *,
-        created_by: str,
-        lang: Lang,
-        time_text: str | None = None,
-        tz_text: str | None = None,
-        deadline_id: str | None = None,
-    ) -> SubscriptionView:
-        try:
-            local = dt.time.fromisoformat(time_text) if time_text else dt.time(9, 0)
-        except ValueError:
-            raise SubscriptionError("Use HH:MM, e.g. 09:00.") from None
-        try:
-            ZoneInfo(tz_text or "UTC")
-        except (ZoneInfoNotFoundError, ValueError):
-            raise SubscriptionError(f"Unknown time zone: {tz_text}") from None
-        sub = MemorySub(len(self.subs) + 1, chat, local, tz_text or "UTC", lang, created_by)
-        self.subs.append(sub)
-        return self._view(sub)
+    async def subscriptions_of(self, chat: ChatRef, *, include_inactive: bool = False) -> list[SubscriptionRecord]:
+        return await self.store.list_subscriptions(chat, include_inactive=include_inactive)
 
-    async def unsubscribe(self, chat: ChatRef, *, lang: Lang, subscription_id: int | None = None) -> int:
-        hit = [s for s in self.subs if s.chat.chat_id == chat.chat_id and s.active and subscription_id in (None, s.id)]
-        if subscription_id is not None and not hit:
-            raise SubscriptionError(f"There is no subscription #{subscription_id} in this chat.")
-        for sub in hit:
-            sub.active = False
-        return len(hit)
+    async def votes(self) -> list[tuple[str, int, int]]:
+        """(entry id, 👍, 👎) per entry."""
+        counts: list[FeedbackCount] = await self.store.feedback_counts()
+        return [(c.entry_id, c.helpful, c.unhelpful) for c in counts]
 
-    async def list(self, chat: ChatRef) -> list[SubscriptionView]:
-        return [self._view(s) for s in self.subs if s.chat.chat_id == chat.chat_id]
 
-    async def pause(self, chat: ChatRef, *, lang: Lang, subscription_id: int | None = None) -> int:
-        return 0
-
-    async def resume(self, chat: ChatRef, *, lang: Lang, subscription_id: int | None = None) -> int:
-        return 0
-
-    async def chat_gone(self, chat: ChatRef, reason: str) -> int:
-        self.gone.append((chat, reason))
-        return await self.unsubscribe(chat, lang="en")
-
-    async def chat_migrated(self, chat: ChatRef, new_chat_id: str) -> int:
-        moved = [s for s in self.subs if s.chat.chat_id == chat.chat_id]
-        for sub in moved:
-            sub.chat = replace(sub.chat, chat_id=new_chat_id)
-        return len(moved)
-
-    async def record_feedback(self, platform: Platform, entry_id: str, helpful: bool) -> None:
-        self.votes.append((platform, entry_id, helpful))
-
-    def active(self) -> list[MemorySub]:
-        return [s for s in self.subs if s.active]
+async def eventually(check: Callable[[], Awaitable[bool]], *, within: float = 5.0) -> None:
+    """Wait until `check()` holds: for effects an adapter has after its last platform call."""
+    deadline = time.monotonic() + within
+    while not await check():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"condition not met in {within}s")
+        await asyncio.sleep(0.01)

@@ -18,7 +18,8 @@ from typing import Any
 import yaml
 from aiohttp import web
 
-from bot.delivery.ports import Platform, Post, SendResult
+from bot.delivery.ports import Post, SendResult
+from bot.types import Platform
 from tests.core.conftest import SAMPLE_ENTRIES, write_kb
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]

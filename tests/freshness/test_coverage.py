@@ -10,7 +10,7 @@ import pytest
 from bot.freshness.coverage import CoverageScorer, normalize_url
 from bot.freshness.news import judge
 from bot.knowledge.loader import KnowledgeBase, load_knowledge
-from bot.storage.news import NewsItem, SeenItem
+from bot.storage.sql.news import NewsItem, SeenItem
 from tests.freshness.support import write_knowledge
 
 SEEN = dt.datetime(2026, 11, 26, 9, 0, tzinfo=dt.UTC)

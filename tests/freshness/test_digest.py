@@ -12,12 +12,14 @@ import httpx
 import pytest
 from pydantic import ValidationError
 
-from bot.delivery.ports import ChatRef, Platform, SendResult, SendStatus
+from bot.delivery.ports import SendResult, SendStatus
 from bot.freshness import digest as digest_module
 from bot.freshness.digest import CuratorDigest, parse_curator_chat
 from bot.knowledge.loader import KnowledgeBase, load_knowledge
-from bot.storage import Store, open_store
-from bot.storage.news import DigestState, NewsStore
+from bot.storage.sql import SqlStore as Store
+from bot.storage.sql import open_store
+from bot.storage.sql.news import DigestState, NewsStore
+from bot.types import ChatRef, Platform
 from tests.conftest import Database
 from tests.delivery.support import FakeClock, make_settings
 from tests.freshness.support import RecordingSender, rss, write_knowledge

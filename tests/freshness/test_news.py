@@ -12,8 +12,8 @@ from aiohttp import web
 from bot.freshness.feeds import MAX_FEED_BYTES, Feed, FetchStatus, load_feeds
 from bot.freshness.http import make_client
 from bot.freshness.news import FeedOutcome, kb_news, poll_feeds
-from bot.storage import open_store
-from bot.storage.news import NewsStore
+from bot.storage.sql import open_store
+from bot.storage.sql.news import NewsStore
 from tests.conftest import Database
 from tests.delivery.support import make_settings
 from tests.freshness.support import LocalServer, atom, closed_port, rss, write_knowledge

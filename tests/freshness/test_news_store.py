@@ -1,4 +1,4 @@
-"""The news tables (migration 3) match bot.storage.news, and an existing v2 database upgrades in place."""
+"""The news tables (migration 3) match bot.storage.sql.news, and an existing v2 database upgrades in place."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import datetime as dt
 from sqlalchemy import inspect
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from bot.storage import migrations, open_store
-from bot.storage.news import TABLES, FeedState, NewsItem, NewsStore
+from bot.storage.sql import migrations, open_store
+from bot.storage.sql.news import TABLES, FeedState, NewsItem, NewsStore
 from tests.conftest import Database
 
 NOW = dt.datetime(2026, 11, 26, 9, 0, tzinfo=dt.UTC)

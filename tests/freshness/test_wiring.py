@@ -16,8 +16,9 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from bot.__main__ import main
 from bot.app import App
-from bot.delivery.ports import Platform, Sender
+from bot.delivery.ports import Sender
 from bot.settings import Settings
+from bot.types import Platform
 from tests.core.conftest import SAMPLE_ENTRIES, write_kb
 from tests.delivery.support import FakeClock, make_settings
 from tests.freshness.support import LocalServer, RecordingSender, rss, write_knowledge

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime as dt
 import subprocess
 import sys
 from pathlib import Path
@@ -8,6 +9,7 @@ import pytest
 import yaml
 
 from bot.errors import KnowledgeError
+from bot.knowledge.check import kb_check
 from bot.knowledge.loader import MAX_FILE_BYTES, load_knowledge
 from bot.settings import PROJECT_ROOT
 from tests.core.conftest import SAMPLE_ENTRIES, entry, write_kb
@@ -128,8 +130,32 @@ def test_a_file_over_the_size_limit_is_one_problem(tmp_path: Path) -> None:
 
 
 def test_a_long_id_is_shortened_in_the_field_path(tmp_path: Path) -> None:
-    write_kb(tmp_path, [{**entry("x" * 10_000, ["q"], ["问题"], "a", "答案"), "colour": "red"}])
+    write_kb(
+        tmp_path,
+        [{**entry("x" * 10_000, ["q"], ["问题"], "a", "答案", short={"en": "a", "zh": "答"}), "colour": "red"}],
+    )
     with pytest.raises(KnowledgeError) as err:
         load_knowledge(tmp_path)
     fields = [problem.field for problem in err.value.problems]
     assert fields == ["entries[0](id=" + "x" * 60 + f"…).{name}" for name in ("id", "colour")]
+
+
+def test_kb_check_warns_about_weak_sources_and_malformed_hosts(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write_kb(tmp_path, SAMPLE_ENTRIES)
+    data = yaml.safe_load((tmp_path / "sources" / "s.yaml").read_text())
+    data["sources"][0].update(tier="mirror", via="copies.example", url="https://copies.example./story")
+    (tmp_path / "sources" / "s.yaml").write_text(yaml.safe_dump(data))
+    assert kb_check(tmp_path, dt.date(2026, 11, 26)) == 0
+    err = capsys.readouterr().err
+    assert "entry court-ruling is backed only by mirrors" in err
+    assert "source src-a: malformed host 'copies.example.'" in err
+
+
+def test_kb_check_requires_short_answers_and_checked_dates(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    entries = [{k: v for k, v in e.items() if k not in ("short", "checked")} for e in SAMPLE_ENTRIES]
+    write_kb(tmp_path, entries)
+    assert kb_check(tmp_path, dt.date(2026, 11, 26)) == 1
+    err = capsys.readouterr().err
+    assert "error: entry court-ruling: no short answer" in err and "no checked date" in err

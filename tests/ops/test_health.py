@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import sqlite3
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -11,14 +12,17 @@ from typing import Any
 import aiohttp
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.adapters.console import CONSOLE_CHAT
 from bot.app import App
 from bot.context import BotContext
-from bot.delivery.ports import Platform, Post, SendResult, SendStatus
+from bot.delivery.ports import Post, SendResult, SendStatus
 from bot.ops.metrics import MeteredSender, Metrics
 from bot.settings import Settings
-from bot.storage.sql import Store, open_store
+from bot.storage.sql import SqlStore, open_store
+from bot.types import Platform
 from tests.delivery.support import FakeClock
 
 METRIC_SAMPLES = {
@@ -88,9 +92,9 @@ async def test_metrics_count_questions_feedback_posts_and_subscriptions(app: App
     assert ctx is not None and engine is not None
     await ctx.ask("What is RedNote?", platform=Platform.CONSOLE)
     await ctx.ask("What's the best pizza topping?", platform=Platform.TELEGRAM)
-    await ctx.feedback.record_feedback(Platform.DISCORD, "rednote-what", True)
-    await ctx.feedback.record_feedback(Platform.DISCORD, "rednote-what", False)
-    await ctx.feedback.record_feedback(Platform.TELEGRAM, "court-ruling", True)
+    await ctx.feedback.record_feedback(Platform.DISCORD, "rednote-what", True, voter="1")
+    await ctx.feedback.record_feedback(Platform.DISCORD, "rednote-what", False, voter="2")
+    await ctx.feedback.record_feedback(Platform.TELEGRAM, "court-ruling", True, voter="1")
     await ctx.subscriptions.subscribe(CONSOLE_CHAT, created_by="test", lang="en", time_text="09:00", tz_text="UTC")
     clock.advance(60)  # 09:00:30: the post is due
     await engine.run_once()
@@ -139,15 +143,22 @@ async def test_metered_sender_counts_results_and_rate_limit_waits() -> None:
     assert got["banbot_posts_total", frozenset({tg, ("result", "transient")})] == 0
 
 
-class SwitchableStore(Store):
-    """The real store, with a switch that makes the database unreachable for the health check."""
+class SwitchableStore(SqlStore):
+    """The real store, with switches: `down` makes the database unreachable, `full` makes it refuse every
+    write (as a full disk does) while reads still work."""
 
     down = False
+    full = False
 
-    async def ping(self) -> None:
-        if self.down:
-            raise ConnectionError("database unreachable")
-        await super().ping()
+    def __init__(self, engine: AsyncEngine) -> None:
+        super().__init__(engine)
+
+        @event.listens_for(engine.sync_engine, "before_cursor_execute")
+        def switch(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+            if self.down:
+                raise sqlite3.OperationalError("unable to open database file")
+            if self.full and statement.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE")):
+                raise sqlite3.OperationalError("database or disk is full")
 
 
 @dataclass
@@ -215,6 +226,18 @@ async def test_readyz_is_503_when_the_database_is_unreachable(
     status, text = await get(app, "/metrics")  # still served: counters do not need the database
     assert status == 200 and "banbot_questions_total" in text
     switchable.down = False
+    assert (await get(app, "/readyz"))[0] == 200
+
+
+async def test_readyz_is_503_while_the_database_cannot_be_written(
+    app_with_adapter: tuple[App, FakeAdapter], switchable: SwitchableStore
+) -> None:
+    app, _ = app_with_adapter
+    switchable.full = True
+    await switchable.ping()  # reading still works
+    status, body = await get_json(app, "/readyz")
+    assert status == 503 and body["checks"]["database"] is False
+    switchable.full = False
     assert (await get(app, "/readyz"))[0] == 200
 
 

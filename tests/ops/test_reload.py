@@ -14,11 +14,11 @@ import pytest
 import yaml
 
 from bot.app import App
-from bot.delivery.ports import Platform
-from bot.knowledge.holder import MAX_LOGGED_PROBLEMS, KnowledgeHolder
+from bot.engine.holder import MAX_LOGGED_PROBLEMS, KnowledgeHolder
+from bot.engine.watch import watch_knowledge
 from bot.knowledge.loader import MAX_FILE_BYTES, KnowledgeBase, load_knowledge
-from bot.knowledge.watch import watch_knowledge
 from bot.settings import Settings
+from bot.types import Platform
 from tests.core.conftest import SAMPLE_ENTRIES, entry
 from tests.delivery.support import FakeClock, utc
 
@@ -79,7 +79,7 @@ def test_invalid_edit_keeps_last_good_knowledge_and_logs_every_problem(
     good = holder.kb.version
     write_entries(kb_dir, INVALID)
     (kb_dir / "deadlines.yaml").write_text("primary: [unclosed\n")  # a YAML syntax error in another file
-    with caplog.at_level(logging.ERROR, logger="bot.knowledge.holder"):
+    with caplog.at_level(logging.ERROR, logger="bot.engine.holder"):
         assert holder.reload() is False
     assert holder.kb.version == good
     assert OLD in answer(holder)
@@ -94,7 +94,7 @@ def test_a_flood_of_problems_logs_the_first_ones_and_a_count(kb_dir: Path, caplo
     good = holder.kb.version
     broken = [{**entry(f"broken-{i}", [f"q{i}"], [f"问题{i}"], "a", "答案"), "colour": "red"} for i in range(500)]
     write_entries(kb_dir, [*SAMPLE_ENTRIES, *broken])
-    with caplog.at_level(logging.ERROR, logger="bot.knowledge.holder"):
+    with caplog.at_level(logging.ERROR, logger="bot.engine.holder"):
         assert holder.reload() is False
     errors = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
     assert len(errors) == MAX_LOGGED_PROBLEMS + 1
@@ -111,7 +111,7 @@ def test_an_oversized_file_is_refused_and_the_last_good_knowledge_stays(
     holder = KnowledgeHolder(kb_dir)
     good = holder.kb.version
     (kb_dir / "entries" / "huge.yaml").write_bytes(b"entries:\n" + b"  - {id: x}\n" * (MAX_FILE_BYTES // 10))
-    with caplog.at_level(logging.ERROR, logger="bot.knowledge.holder"):
+    with caplog.at_level(logging.ERROR, logger="bot.engine.holder"):
         assert holder.reload() is False
     assert holder.kb.version == good and OLD in answer(holder)
     errors = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
@@ -130,7 +130,7 @@ async def test_answers_go_on_while_a_reload_is_being_validated(kb_dir: Path, mon
         release.wait()
         return load_knowledge(root)
 
-    monkeypatch.setattr("bot.knowledge.holder.load_knowledge", slow_load)
+    monkeypatch.setattr("bot.engine.holder.load_knowledge", slow_load)
     write_entries(kb_dir, edited(NEW_ANSWER))
     reload = asyncio.create_task(holder.reload_async())
     await asyncio.to_thread(started.wait)  # validation has begun, in another thread
@@ -158,7 +158,7 @@ async def test_watcher_picks_up_valid_invalid_and_fixed_edits(kb_dir: Path, capl
         assert NEW in answer(holder)
         second = holder.kb.version
 
-        with caplog.at_level(logging.ERROR, logger="bot.knowledge.holder"):
+        with caplog.at_level(logging.ERROR, logger="bot.engine.holder"):
             write_entries(kb_dir, INVALID_CROSS_REF)
             await eventually(lambda: any("no-such-source" in r.getMessage() for r in caplog.records))
         assert holder.kb.version == second

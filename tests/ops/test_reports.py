@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from bot.app import App
-from bot.delivery.ports import Platform
 from bot.settings import Settings
 from bot.storage.sql import open_store
+from bot.types import Platform
 from tests.core.conftest import SAMPLE_ENTRIES, write_kb
 from tests.delivery.support import FakeClock, utc
 from tests.ops.conftest import banbot, clean_env, free_port
@@ -41,15 +41,15 @@ async def seeded(settings: Settings, clock: FakeClock, db_url: str) -> None:
         for i, question in enumerate(ASKED):
             clock.set(utc(2025, 1, 15, 10, i))
             await app.ctx.ask(question, platform=Platform.TELEGRAM)
-        for helpful in (True, True, False, True):
-            await app.ctx.feedback.record_feedback(Platform.DISCORD, "rednote-what", helpful)
-        for _ in range(2):
-            await app.ctx.feedback.record_feedback(Platform.TELEGRAM, "court-ruling", False)
+        for voter, helpful in enumerate((True, True, False, True)):
+            await app.ctx.feedback.record_feedback(Platform.DISCORD, "rednote-what", helpful, voter=str(voter))
+        for voter in range(2):
+            await app.ctx.feedback.record_feedback(Platform.TELEGRAM, "court-ruling", False, voter=str(voter))
     finally:
         await app.stop()  # waits for the gap records written in the background
     store = await open_store(db_url)
     try:
-        await store.add_feedback(Platform.TELEGRAM, "retired-entry", True, utc(2024, 12, 1))
+        await store.add_feedback(Platform.TELEGRAM, "retired-entry", "someone", True, utc(2024, 12, 1))
     finally:
         await store.close()
 

@@ -17,9 +17,10 @@ import pytest
 
 from bot.app import App, serve
 from bot.context import BotContext
-from bot.delivery.ports import ChatRef, Platform, Post, SendResult
+from bot.delivery.ports import Post, SendResult
 from bot.settings import PROJECT_ROOT, Settings
 from bot.storage.sql import open_store
+from bot.types import ChatRef, Platform
 from tests.delivery.support import FakeClock
 from tests.ops.conftest import clean_env, free_port, wait_for
 

@@ -10,7 +10,7 @@ import discord
 
 from bot.adapters._helpers import interface_lang
 from bot.core.models import Lang
-from bot.delivery.ports import ChatRef, Platform
+from bot.types import ChatRef, Platform
 
 AUTOCOMPLETE_LIMIT = 25
 """Discord shows at most 25 autocomplete choices."""

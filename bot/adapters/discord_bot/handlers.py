@@ -23,8 +23,8 @@ from bot.context import Admission, Usage, Vote
 from bot.core import messages as m
 from bot.core.models import Lang, Reply, ReplyKind
 from bot.core.text import clean_question, shorten
-from bot.delivery.ports import Platform
 from bot.errors import SubscriptionError
+from bot.types import Platform
 
 log = logging.getLogger(__name__)
 
@@ -151,7 +151,7 @@ class DiscordHandlers(SubscriptionCommands):
             return
         await self.defer(interaction, ephemeral=True)  # acknowledged before the database is touched
         vote = await self.ctx.vote(Platform.DISCORD, interaction.user.id, entry_id, helpful)
-        notices = {Vote.RECORDED: m.FEEDBACK_THANKS, Vote.ALREADY: m.FEEDBACK_ALREADY, Vote.UNKNOWN_ENTRY: m.TOPIC_GONE}
+        notices = {Vote.RECORDED: m.FEEDBACK_THANKS, Vote.UNKNOWN_ENTRY: m.TOPIC_GONE}
         await self.notice(interaction, notices[vote].get(lang))
 
     # --- simple commands -------------------------------------------------------------------------

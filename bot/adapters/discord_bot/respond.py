@@ -20,7 +20,7 @@ from bot.adapters.discord_bot.views import answer_view
 from bot.context import Admission, BotContext, Usage
 from bot.core import messages as m
 from bot.core.models import Reply
-from bot.delivery.ports import Platform
+from bot.types import Platform
 
 NO_MENTIONS = discord.AllowedMentions.none()
 MAX_PENDING_DEFERRALS = 1000

@@ -15,7 +15,8 @@ import aiohttp
 import discord
 
 from bot.adapters.discord_bot.render import render_reply
-from bot.delivery.ports import Platform, Post, SendResult, SendStatus
+from bot.delivery.ports import Post, SendResult, SendStatus
+from bot.types import Platform
 
 log = logging.getLogger(__name__)
 

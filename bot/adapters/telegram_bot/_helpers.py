@@ -7,7 +7,7 @@ from telegram.constants import ChatType
 
 from bot.adapters._helpers import interface_lang
 from bot.core.models import Lang
-from bot.delivery.ports import ChatRef, Platform
+from bot.types import ChatRef, Platform
 
 
 def user_lang(update: Update) -> Lang:

@@ -16,7 +16,7 @@ from bot.context import Admission, BotContext, Usage
 from bot.core import messages as m
 from bot.core.models import Reply
 from bot.core.text import shorten
-from bot.delivery.ports import Platform
+from bot.types import Platform
 
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 NOTICE_LIMIT = MESSAGE_LIMIT - 96

@@ -20,7 +20,7 @@ from bot.adapters.telegram_bot.render import render_keyboard, render_parts, with
 from bot.context import Usage, Vote
 from bot.core import messages as m
 from bot.core.models import Reply
-from bot.delivery.ports import Platform
+from bot.types import Platform
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +56,6 @@ class Buttons(HandlerBase):
         vote = await self.ctx.vote(Platform.TELEGRAM, query.from_user.id, tap.entry_id, tap.helpful)
         notices: dict[Vote, m.Message] = {
             Vote.RECORDED: m.FEEDBACK_THANKS,
-            Vote.ALREADY: m.FEEDBACK_ALREADY,
             Vote.UNKNOWN_ENTRY: m.TOPIC_GONE,
         }
         await query.answer(notices[vote].get(tap.lang), show_alert=vote is Vote.UNKNOWN_ENTRY)

@@ -33,8 +33,8 @@ from bot.adapters.telegram_bot.manage import SubscriptionCommands, command_args
 from bot.context import Usage
 from bot.core import messages as m
 from bot.core.models import Lang, Reply
-from bot.delivery.ports import Platform
 from bot.errors import SubscriptionError
+from bot.types import Platform
 
 log = logging.getLogger(__name__)
 

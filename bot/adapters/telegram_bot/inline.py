@@ -13,7 +13,7 @@ from bot.adapters.telegram_bot.render import render_keyboard, render_parts
 from bot.context import Admission, Usage
 from bot.core.models import Reply, Suggestion
 from bot.core.text import shorten
-from bot.delivery.ports import Platform
+from bot.types import Platform
 
 Ctx = ContextTypes.DEFAULT_TYPE
 

@@ -13,8 +13,8 @@ from bot.adapters.telegram_bot._helpers import chat_ref, user_lang
 from bot.adapters.telegram_bot.base import HandlerBase
 from bot.context import Usage
 from bot.core import messages as m
-from bot.delivery.ports import ChatRef, Platform
 from bot.errors import SubscriptionError
+from bot.types import ChatRef, Platform
 
 log = logging.getLogger(__name__)
 

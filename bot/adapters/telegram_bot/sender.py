@@ -16,7 +16,8 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, Re
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.adapters.telegram_bot.render import render_parts
-from bot.delivery.ports import Platform, Post, SendResult, SendStatus
+from bot.delivery.ports import Post, SendResult, SendStatus
+from bot.types import Platform
 
 log = logging.getLogger(__name__)
 

@@ -15,10 +15,10 @@ from pydantic import SecretStr
 from bot.adapters.discord_bot import DiscordAdapter
 from bot.context import BotContext
 from bot.core.models import Lang
-from bot.knowledge.holder import KnowledgeHolder
+from bot.engine.holder import KnowledgeHolder
 from bot.settings import Settings
 from tests.fakes.discord_api import TOKEN, FakeDiscord, running_fake
-from tests.fakes.ports import MemorySubscriptions
+from tests.fakes.ports import MemoryServices
 
 NOW = dt.datetime(2025, 1, 10, 12, 0, tzinfo=dt.UTC)
 
@@ -46,8 +46,8 @@ async def fake() -> AsyncIterator[FakeDiscord]:
 
 
 @pytest.fixture
-def store() -> MemorySubscriptions:
-    return MemorySubscriptions()
+def services() -> MemoryServices:
+    return MemoryServices.build(lambda: knowledge().kb, lambda: NOW)
 
 
 @pytest.fixture
@@ -70,13 +70,13 @@ def gaps() -> GapLog:
     return GapLog()
 
 
-def make_ctx(settings: Settings, store: MemorySubscriptions, gaps: GapLog | None = None) -> BotContext:
-    return BotContext(knowledge(), store, store, lambda: NOW, settings, gaps=gaps)  # type: ignore[arg-type]
+def make_ctx(settings: Settings, services: MemoryServices, gaps: GapLog | None = None) -> BotContext:
+    return BotContext(knowledge(), services.subscriptions, services.curation, lambda: NOW, settings, gaps=gaps)
 
 
 @pytest.fixture
-def ctx(settings: Settings, store: MemorySubscriptions, gaps: GapLog) -> BotContext:
-    return make_ctx(settings, store, gaps)
+def ctx(settings: Settings, services: MemoryServices, gaps: GapLog) -> BotContext:
+    return make_ctx(settings, services, gaps)
 
 
 async def start_adapter(settings: Settings, ctx: BotContext, fake: FakeDiscord) -> DiscordAdapter:

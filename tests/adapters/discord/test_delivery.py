@@ -14,11 +14,13 @@ import pytest
 from bot.adapters.discord_bot import DiscordAdapter
 from bot.adapters.discord_bot.sender import nonce_for
 from bot.context import BotContext
+from bot.curation import CurationService
 from bot.delivery.engine import DeliveryEngine
-from bot.delivery.ports import ChatRef, Platform
 from bot.delivery.subscriptions import SubscriptionService
 from bot.settings import Settings
-from bot.storage.sql import Store, open_store
+from bot.storage.base import Store
+from bot.storage.sql import open_store
+from bot.types import ChatRef, Platform
 from tests.adapters.discord.conftest import knowledge, make_settings, start_adapter
 from tests.fakes.discord_api import CHANNEL_ID, FakeDiscord
 
@@ -51,7 +53,7 @@ async def world(tmp_path: Path, fake: FakeDiscord) -> AsyncIterator[World]:
     store = await open_store(settings.database_url)
     holder = knowledge()
     service = SubscriptionService(store, lambda: holder.kb, clock, settings)
-    ctx = BotContext(holder, service, service, clock, settings)
+    ctx = BotContext(holder, service, CurationService(store, clock, settings), clock, settings)
     adapter = await start_adapter(settings, ctx, fake)
     engine = DeliveryEngine(store, lambda: holder.kb, {Platform.DISCORD: adapter.sender}, clock, settings)
     try:

@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from pathlib import Path
 
 import discord
 
 from bot.adapters.discord_bot import DiscordAdapter
 from bot.context import BotContext
-from bot.delivery.ports import ChatRef, Platform
-from tests.adapters.discord.conftest import GapLog, make_ctx, make_settings, start_adapter
-from tests.fakes.discord_api import ALL_TEXT_PERMS, CHANNEL_ID, FakeDiscord, Recorded
-from tests.fakes.ports import MemorySubscriptions
+from bot.storage.memory import InMemoryStore
+from bot.storage.records import SubscriptionRecord
+from bot.types import ChatRef, Platform
+from tests.adapters.discord.conftest import NOW, GapLog, knowledge, make_ctx, make_settings, start_adapter
+from tests.fakes.discord_api import ALL_TEXT_PERMS, CHANNEL_ID, USER_ID, FakeDiscord, Recorded
+from tests.fakes.ports import MemoryServices
 
 EPHEMERAL = 64
 MANAGER = discord.Permissions(manage_guild=True, view_channel=True, send_messages=True)
 MEMBER = discord.Permissions(view_channel=True, send_messages=True)
+CHANNEL = ChatRef(Platform.DISCORD, str(CHANNEL_ID))
 
 
 def _embed_text(body: dict) -> str:
@@ -186,23 +190,24 @@ async def test_timezone_autocomplete(adapter: DiscordAdapter, fake: FakeDiscord)
     assert len(choices) <= 25
 
 
-async def test_feedback_is_stored_once_per_user_and_entry(
-    adapter: DiscordAdapter, fake: FakeDiscord, store: MemorySubscriptions
+async def test_feedback_counts_once_per_user_and_entry_the_last_vote_winning(
+    adapter: DiscordAdapter, fake: FakeDiscord, services: MemoryServices
 ) -> None:
     old = _old_message(fake, "bb:fb:u:en:law-name", "bb:fb:d:en:law-name")
-    for vote in ("d", "d", "u"):
+    for count, vote in enumerate(("d", "d", "u"), start=1):  # one user taps 👎 twice, then changes their mind
         await fake.dispatch("INTERACTION_CREATE", fake.button_click(old, f"bb:fb:{vote}:en:law-name"))
-    edits = await fake.wait_kind("edit_original", 3)
+        await fake.wait_kind("edit_original", count)
     callbacks = fake.of_kind("callback")
     assert all(c.body["type"] == 5 and _ephemeral(c) for c in callbacks)  # acknowledged first, only to the voter
-    texts = sorted(_embed_text(e.body) for e in edits)
-    assert sum("Thanks for the feedback" in t for t in texts) == 1
-    assert sum("already rated" in t for t in texts) == 2
-    assert store.votes == [("discord", "law-name", False)]
+    assert all("Thanks for the feedback" in _embed_text(e.body) for e in fake.of_kind("edit_original"))
+    assert await services.votes() == [("law-name", 1, 0)]
+    await fake.dispatch("INTERACTION_CREATE", fake.button_click(old, "bb:fb:d:en:law-name", user_id=USER_ID + 1))
+    await fake.wait_kind("edit_original", 4)
+    assert await services.votes() == [("law-name", 1, 1)]
 
 
 async def test_forged_entry_ids_get_a_notice_and_store_nothing(
-    adapter: DiscordAdapter, fake: FakeDiscord, store: MemorySubscriptions
+    adapter: DiscordAdapter, fake: FakeDiscord, services: MemoryServices
 ) -> None:
     for custom_id in ("bb:fb:u:en:no-such-entry", "bb:q:en:no-such-entry", "bb:m:en:no-such-entry"):
         await fake.dispatch("INTERACTION_CREATE", fake.button_click(_old_message(fake, custom_id), custom_id))
@@ -210,7 +215,7 @@ async def test_forged_entry_ids_get_a_notice_and_store_nothing(
     sent = fake.of_kind("edit_original") + fake.of_kind("followup") + fake.of_kind("callback")
     texts = [_embed_text(r.body.get("data", r.body)) for r in sent]
     assert sum("no longer available" in t for t in texts) == 3
-    assert store.votes == []
+    assert await services.votes() == []
 
 
 async def test_suggestion_button_opens_the_entry(adapter: DiscordAdapter, fake: FakeDiscord) -> None:
@@ -224,17 +229,17 @@ async def test_suggestion_button_opens_the_entry(adapter: DiscordAdapter, fake: 
 
 
 async def test_subscribe_refused_without_manage_guild(
-    adapter: DiscordAdapter, fake: FakeDiscord, store: MemorySubscriptions
+    adapter: DiscordAdapter, fake: FakeDiscord, services: MemoryServices
 ) -> None:
     await fake.dispatch("INTERACTION_CREATE", fake.slash("subscribe", {"time": "08:00"}, permissions=MEMBER))
     (callback,) = await fake.wait_kind("callback")
     assert int(callback.body["data"]["flags"]) & EPHEMERAL
     assert "manage this server" in _embed_text(callback.body["data"])
-    assert store.active() == []
+    assert await services.subscriptions_of(CHANNEL) == []
 
 
 async def test_subscribe_refused_when_bot_cannot_post(
-    adapter: DiscordAdapter, fake: FakeDiscord, store: MemorySubscriptions
+    adapter: DiscordAdapter, fake: FakeDiscord, services: MemoryServices
 ) -> None:
     no_embeds = discord.Permissions(view_channel=True, send_messages=True)
     await fake.dispatch(
@@ -243,11 +248,11 @@ async def test_subscribe_refused_when_bot_cannot_post(
     (callback,) = await fake.wait_kind("callback")
     text = _embed_text(callback.body["data"])
     assert "Embed Links" in text and "Send Messages" not in text
-    assert store.active() == []
+    assert await services.subscriptions_of(CHANNEL) == []
 
 
 async def test_subscribe_accepted_for_manager(
-    adapter: DiscordAdapter, fake: FakeDiscord, store: MemorySubscriptions
+    adapter: DiscordAdapter, fake: FakeDiscord, services: MemoryServices
 ) -> None:
     await fake.dispatch(
         "INTERACTION_CREATE",
@@ -257,14 +262,14 @@ async def test_subscribe_accepted_for_manager(
     assert callback.body["type"] == 5  # deferred before touching the database
     (edit,) = await fake.wait_kind("edit_original")
     assert "已订阅（#1）：每天 08:30（Asia/Shanghai）发布TikTok“不剥离就禁用”法律生效倒计时" in _embed_text(edit.body)
-    (sub,) = store.active()
+    (sub,) = await services.subscriptions_of(CHANNEL)
     assert sub.chat.chat_id == str(CHANNEL_ID)
     assert (sub.local_time.isoformat(), sub.timezone, sub.lang) == ("08:30:00", "Asia/Shanghai", "zh")
 
     await fake.dispatch("INTERACTION_CREATE", fake.slash("unsubscribe", {}, permissions=MANAGER))
     (_, done) = await fake.wait_kind("edit_original", 2)
     assert "Unsubscribed #1" in _embed_text(done.body) and "law taking effect" in _embed_text(done.body)
-    assert store.active() == []
+    assert await services.subscriptions_of(CHANNEL) == []
 
 
 async def test_countdown_help_timeline_sources(adapter: DiscordAdapter, fake: FakeDiscord) -> None:
@@ -318,10 +323,10 @@ async def test_error_handler_logs_and_replies_briefly(
 
 
 async def test_per_user_rate_limit_tells_once_per_window(
-    fake: FakeDiscord, tmp_path: Path, store: MemorySubscriptions
+    fake: FakeDiscord, tmp_path: Path, services: MemoryServices
 ) -> None:
     settings = make_settings(tmp_path, user_rate_limit=1)
-    adapter = await start_adapter(settings, make_ctx(settings, store), fake)
+    adapter = await start_adapter(settings, make_ctx(settings, services), fake)
     try:
         for _ in range(3):
             await fake.dispatch("INTERACTION_CREATE", fake.slash("ask", {"question": "When was the TikTok deadline?"}))
@@ -336,9 +341,9 @@ async def test_per_user_rate_limit_tells_once_per_window(
         await adapter.stop()
 
 
-async def test_buttons_spend_the_allowance(fake: FakeDiscord, tmp_path: Path, store: MemorySubscriptions) -> None:
+async def test_buttons_spend_the_allowance(fake: FakeDiscord, tmp_path: Path, services: MemoryServices) -> None:
     settings = make_settings(tmp_path, user_rate_limit=1)
-    adapter = await start_adapter(settings, make_ctx(settings, store), fake)
+    adapter = await start_adapter(settings, make_ctx(settings, services), fake)
     try:
         old = _old_message(fake, "bb:q:en:law-court")
         for _ in range(5):
@@ -353,12 +358,10 @@ async def test_buttons_spend_the_allowance(fake: FakeDiscord, tmp_path: Path, st
 
 
 async def test_countdown_counts_in_the_channels_subscription_zone(
-    adapter: DiscordAdapter, fake: FakeDiscord, store: MemorySubscriptions
+    adapter: DiscordAdapter, fake: FakeDiscord, services: MemoryServices
 ) -> None:
     # 2025-01-10 12:00 UTC is already January 11 in Kiritimati (UTC+14): one day fewer to go.
-    await store.subscribe(
-        ChatRef(Platform.DISCORD, str(CHANNEL_ID)), created_by="admin", lang="en", tz_text="Pacific/Kiritimati"
-    )
+    await services.subscriptions.subscribe(CHANNEL, created_by="admin", lang="en", tz_text="Pacific/Kiritimati")
     await fake.dispatch("INTERACTION_CREATE", fake.slash("countdown", {}, app_permissions=ALL_TEXT_PERMS))
     (edit,) = await fake.wait_kind("edit_original")
     assert "8 days until" in _embed_text(edit.body)
@@ -390,26 +393,27 @@ async def test_questions_it_could_not_answer_are_kept_for_curators(
     assert gaps.gaps == [("best pizza recipe in naples", "en")]
 
 
-class SlowStorage(MemorySubscriptions):
-    """Subscriptions and feedback whose database answers only when the test says so."""
+class SlowStorage(InMemoryStore):
+    """A store whose subscriptions and votes are answered only when the test says so."""
 
     def __init__(self) -> None:
         super().__init__()
         self.release = asyncio.Event()
 
-    async def list(self, chat: ChatRef) -> list:  # type: ignore[type-arg]
+    async def list_subscriptions(self, chat: ChatRef, *, include_inactive: bool = False) -> list[SubscriptionRecord]:
         await self.release.wait()
-        return await super().list(chat)
+        return await super().list_subscriptions(chat, include_inactive=include_inactive)
 
-    async def record_feedback(self, platform: Platform, entry_id: str, helpful: bool) -> None:
+    async def add_feedback(self, platform: Platform, entry_id: str, voter: str, helpful: bool, at: dt.datetime) -> None:
         await self.release.wait()
-        await super().record_feedback(platform, entry_id, helpful)
+        await super().add_feedback(platform, entry_id, voter, helpful, at)
 
 
 async def test_countdown_and_votes_are_acknowledged_before_the_database_answers(
     fake: FakeDiscord, tmp_path: Path
 ) -> None:
-    slow = SlowStorage()
+    storage = SlowStorage()
+    slow = MemoryServices.build(lambda: knowledge().kb, lambda: NOW, storage)
     settings = make_settings(tmp_path)
     adapter = await start_adapter(settings, make_ctx(settings, slow), fake)
     try:
@@ -419,11 +423,11 @@ async def test_countdown_and_votes_are_acknowledged_before_the_database_answers(
         acknowledged = await fake.wait_kind("callback", 2)  # while the database is still busy
         assert [c.body["type"] for c in acknowledged] == [5, 5]
         assert fake.of_kind("edit_original") == []
-        slow.release.set()
+        storage.release.set()
         edits = await fake.wait_kind("edit_original", 2)
         texts = " | ".join(_embed_text(e.body) for e in edits)
         assert "9 days until" in texts and "Thanks for the feedback" in texts
-        assert slow.votes == [("discord", "law-name", True)]
+        assert await slow.votes() == [("law-name", 1, 0)]
     finally:
         await adapter.stop()
 
@@ -438,11 +442,14 @@ async def test_a_command_discord_still_shows_but_the_bot_no_longer_has(
 
 
 async def test_unsubscribe_removes_only_what_is_asked(
-    adapter: DiscordAdapter, fake: FakeDiscord, store: MemorySubscriptions
+    adapter: DiscordAdapter, fake: FakeDiscord, services: MemoryServices
 ) -> None:
     chat = ChatRef(Platform.DISCORD, str(CHANNEL_ID))
     for at in ("08:00", "20:00"):
-        await store.subscribe(chat, created_by="admin", lang="en", time_text=at)
+        await services.subscriptions.subscribe(chat, created_by="admin", lang="en", time_text=at)
+
+    async def active() -> list[int]:
+        return [s.id for s in await services.subscriptions_of(chat)]
 
     def replies() -> list[Recorded]:
         return [r for r in fake.requests if r.kind in ("edit_original", "followup")]
@@ -456,18 +463,18 @@ async def test_unsubscribe_removes_only_what_is_asked(
         return _embed_text(replies()[-1].body)
 
     assert "Say which one to stop" in await unsubscribe(None)
-    assert len(store.active()) == 2
+    assert await active() == [1, 2]
     assert "“tomorrow” is not a subscription number" in await unsubscribe("tomorrow")
-    assert len(store.active()) == 2
+    assert await active() == [1, 2]
     assert "Unsubscribed #2" in await unsubscribe("#2")
-    assert [s.id for s in store.active()] == [1]
-    await store.subscribe(chat, created_by="admin", lang="en", time_text="12:00")
+    assert await active() == [1]
+    await services.subscriptions.subscribe(chat, created_by="admin", lang="en", time_text="12:00")
     assert "2 countdown subscription(s) removed" in await unsubscribe("all")
-    assert store.active() == []
+    assert await active() == []
 
 
 async def test_subscribe_reads_its_options_like_every_surface(
-    adapter: DiscordAdapter, fake: FakeDiscord, store: MemorySubscriptions
+    adapter: DiscordAdapter, fake: FakeDiscord, services: MemoryServices
 ) -> None:
     # A zone typed into the time option is still a zone (the one shared parser), as on Telegram and the console.
     await fake.dispatch("INTERACTION_CREATE", fake.slash("subscribe", {"time": "Europe/Paris"}, permissions=MANAGER))
@@ -475,4 +482,4 @@ async def test_subscribe_reads_its_options_like_every_surface(
     text = _embed_text(edit.body)
     assert "Subscribed (#1): a daily countdown to the TikTok divest-or-ban law taking effect at 09:00" in text
     assert "(Europe/Paris)" in text and "To stop: /unsubscribe 1." in text
-    assert [s.timezone for s in store.active()] == ["Europe/Paris"]
+    assert [s.timezone for s in await services.subscriptions_of(CHANNEL)] == ["Europe/Paris"]

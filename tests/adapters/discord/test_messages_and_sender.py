@@ -11,10 +11,11 @@ from bot.adapters.discord_bot import DiscordAdapter
 from bot.adapters.discord_bot.render import render_reply
 from bot.adapters.discord_bot.sender import nonce_for
 from bot.core.models import Reply, ReplyKind, SourceRef
-from bot.delivery.ports import ChatRef, Platform, Post, SendStatus
+from bot.delivery.ports import Post, SendStatus
+from bot.types import ChatRef, Platform
 from tests.adapters.discord.conftest import make_ctx, make_settings, start_adapter
 from tests.fakes.discord_api import BOT_ID, CHANNEL_ID, USER_ID, FakeDiscord
-from tests.fakes.ports import MemorySubscriptions
+from tests.fakes.ports import MemoryServices
 
 
 def _post(key: str = "sub1:2025-01-10", channel: int = CHANNEL_ID, text: str = "9 days until the deadline.") -> Post:
@@ -143,10 +144,10 @@ async def test_sender_before_login_is_transient(settings, ctx) -> None:  # type:
 
 
 async def test_a_limited_user_is_told_once_per_window(
-    fake: FakeDiscord, tmp_path: Path, store: MemorySubscriptions
+    fake: FakeDiscord, tmp_path: Path, services: MemoryServices
 ) -> None:
     settings = make_settings(tmp_path, user_rate_limit=1)
-    adapter = await start_adapter(settings, make_ctx(settings, store), fake)
+    adapter = await start_adapter(settings, make_ctx(settings, services), fake)
     try:
         for _ in range(4):
             await fake.dispatch(

@@ -1,4 +1,5 @@
-"""Fixtures for the Telegram end-to-end tests: the fake Bot API server, the adapter, in-memory ports."""
+"""Fixtures for the Telegram end-to-end tests: the fake Bot API server, the adapter, the real services over an
+InMemoryStore."""
 
 from __future__ import annotations
 
@@ -14,11 +15,9 @@ from pydantic import SecretStr
 from bot.adapters.telegram_bot import TelegramAdapter
 from bot.context import BotContext
 from bot.core.models import Lang, Reply, ReplyKind, SourceRef, Suggestion
-from bot.delivery.subscriptions import SubscriptionService
-from bot.knowledge.holder import KnowledgeHolder
+from bot.engine.holder import KnowledgeHolder
 from bot.settings import Settings
-from bot.storage.sql import open_store
-from tests.fakes.ports import MemorySubscriptions
+from tests.fakes.ports import MemoryServices
 from tests.fakes.telegram_api import FakeTelegramAPI
 
 TOKEN = "123456:TEST-TOKEN-abcdef"
@@ -125,8 +124,8 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-def ports() -> MemorySubscriptions:
-    return MemorySubscriptions()
+def services(knowledge: KnowledgeHolder, clock: FakeClock) -> MemoryServices:
+    return MemoryServices.build(lambda: knowledge.kb, clock)
 
 
 @pytest.fixture
@@ -153,7 +152,7 @@ async def start_adapter(
     api: FakeTelegramAPI,
     knowledge: KnowledgeHolder,
     clock: FakeClock,
-    ports: MemorySubscriptions,
+    services: MemoryServices,
     scripted: dict[str, Reply],
 ) -> AsyncIterator[StartAdapter]:
     """Builds and starts the real adapter against the fake server; stops it after the test."""
@@ -162,8 +161,8 @@ async def start_adapter(
     async def start(subscriptions: Any = None, feedback: Any = None, **settings: Any) -> TelegramAdapter:
         ctx = BotContext(
             knowledge=ScriptedKnowledge(knowledge, scripted),  # type: ignore[arg-type]
-            subscriptions=subscriptions or ports,
-            feedback=feedback or ports,
+            subscriptions=subscriptions or services.subscriptions,
+            feedback=feedback or services.curation,
             clock=clock,
             settings=make_settings(api, **settings),
         )
@@ -180,13 +179,3 @@ async def start_adapter(
 @pytest.fixture
 async def adapter(start_adapter: StartAdapter) -> TelegramAdapter:
     return await start_adapter()
-
-
-@pytest.fixture
-async def service(
-    tmp_path: Path, api: FakeTelegramAPI, knowledge: KnowledgeHolder, clock: FakeClock
-) -> AsyncIterator[SubscriptionService]:
-    """The real subscription service (and its parser and texts) on a SQLite file."""
-    store = await open_store(f"sqlite+aiosqlite:///{tmp_path / 'banbot.sqlite3'}")
-    yield SubscriptionService(store, lambda: knowledge.kb, clock, make_settings(api))
-    await store.close()

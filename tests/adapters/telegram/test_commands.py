@@ -1,10 +1,10 @@
-"""Commands and buttons end to end, against the real subscription service: the interface language, "More",
-unknown commands, forged or flooding buttons, bounded echoes, and /unsubscribe removing only what is asked."""
+"""Commands and buttons end to end, against the real services over an InMemoryStore: the interface language,
+"More", unknown commands, forged or flooding buttons, bounded echoes, and /unsubscribe removing only what is asked."""
 
 from __future__ import annotations
 
-from bot.delivery.subscriptions import SubscriptionService
-from tests.adapters.telegram.conftest import BOT_USERNAME, MemorySubscriptions, StartAdapter
+from tests.adapters.telegram.conftest import BOT_USERNAME, StartAdapter
+from tests.fakes.ports import MemoryServices
 from tests.fakes.telegram_api import (
     FakeTelegramAPI,
     callback_query,
@@ -91,7 +91,7 @@ async def test_unknown_commands_get_did_you_mean_where_meant_for_this_bot(
 
 
 async def test_forged_callback_data_gets_a_notice_and_stores_nothing(
-    api: FakeTelegramAPI, start_adapter: StartAdapter, ports: MemorySubscriptions
+    api: FakeTelegramAPI, start_adapter: StartAdapter, services: MemoryServices
 ) -> None:
     adapter = await start_adapter()
     for i, data in enumerate(("q:en:no-such-entry", "m:en:no-such-entry", "f:en:+:no-such-entry")):
@@ -102,7 +102,7 @@ async def test_forged_callback_data_gets_a_notice_and_stores_nothing(
     assert all(
         a.params["text"] == "That topic is no longer available. Please ask your question again." for a in answers
     )
-    assert ports.votes == [] and api.calls_to("sendMessage") == [] and api.calls_to("editMessageText") == []
+    assert await services.votes() == [] and api.calls_to("sendMessage") == [] and api.calls_to("editMessageText") == []
 
 
 async def test_button_taps_spend_the_allowance_and_are_told_once(
@@ -128,10 +128,8 @@ async def test_commands_do_not_use_up_the_question_allowance(api: FakeTelegramAP
     assert len(texts) == 4 and not any("faster" in t for t in texts)
 
 
-async def test_every_echo_of_user_text_is_short(
-    api: FakeTelegramAPI, start_adapter: StartAdapter, service: SubscriptionService
-) -> None:
-    adapter = await start_adapter(subscriptions=service, feedback=service)
+async def test_every_echo_of_user_text_is_short(api: FakeTelegramAPI, start_adapter: StartAdapter) -> None:
+    adapter = await start_adapter()
     long = "x" * 4000
     for text in (f"/subscribe 09:00 {long}", f"/subscribe 9{long}", f"/unsubscribe {long}", f"/countdown {long}"):
         await api.inject(message(private_chat(ALICE), user(ALICE), text))
@@ -146,10 +144,8 @@ async def test_every_echo_of_user_text_is_short(
     assert any(t.startswith("I don't know the command /xxx") for t in texts)
 
 
-async def test_unsubscribe_removes_only_what_is_asked(
-    api: FakeTelegramAPI, start_adapter: StartAdapter, service: SubscriptionService
-) -> None:
-    adapter = await start_adapter(subscriptions=service, feedback=service)
+async def test_unsubscribe_removes_only_what_is_asked(api: FakeTelegramAPI, start_adapter: StartAdapter) -> None:
+    adapter = await start_adapter()
     chat, admin = private_chat(ALICE), user(ALICE)
 
     async def say(text: str) -> str:

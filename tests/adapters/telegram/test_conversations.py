@@ -6,7 +6,8 @@ import html
 
 from bot.adapters.telegram_bot import TelegramAdapter
 from bot.core.models import Reply, ReplyKind, SourceRef, Suggestion
-from tests.adapters.telegram.conftest import BOT_USERNAME, MemorySubscriptions, StartAdapter, answer_reply
+from tests.adapters.telegram.conftest import BOT_USERNAME, StartAdapter, answer_reply
+from tests.fakes.ports import MemoryServices
 from tests.fakes.telegram_api import (
     FakeTelegramAPI,
     callback_query,
@@ -104,7 +105,7 @@ async def test_inline_query_offers_answer_and_suggestions(api: FakeTelegramAPI, 
 
 
 async def test_feedback_button_is_stored_and_removed(
-    api: FakeTelegramAPI, adapter: TelegramAdapter, ports: MemorySubscriptions
+    api: FakeTelegramAPI, adapter: TelegramAdapter, services: MemoryServices
 ) -> None:
     await api.inject(message(private_chat(ALICE), user(ALICE), "when is the deadline?"))
     [sent] = await api.wait_for("sendMessage", chat_id=ALICE)
@@ -121,12 +122,16 @@ async def test_feedback_button_is_stored_and_removed(
     await api.inject(callback_query(user(ALICE), thumbs_up, bot_message))
     [answered] = await api.wait_for("answerCallbackQuery")
     assert answered.params["text"] == "Thanks for the feedback!"
-    assert ports.votes == [("telegram", "deadline-date", True)]
-    await api.inject(callback_query(user(ALICE), thumbs_up, bot_message, query_id="cq2"))  # the same vote again
-    again = (await api.wait_for("answerCallbackQuery", 2))[-1]
-    assert again.params["text"] == "You already rated this answer. Thanks!"
-    assert ports.votes == [("telegram", "deadline-date", True)]
+    assert await services.votes() == [("deadline-date", 1, 0)]
     [edited] = await api.wait_for("editMessageReplyMarkup")
+    await api.inject(callback_query(user(ALICE), thumbs_up, bot_message, query_id="cq2"))  # tapped again
+    await api.wait_for("answerCallbackQuery", 2)
+    assert await services.votes() == [("deadline-date", 1, 0)]  # still one vote
+    thumbs_down = markup["inline_keyboard"][-1][1]["callback_data"]
+    await api.inject(callback_query(user(ALICE), thumbs_down, bot_message, query_id="cq3"))  # a change of mind
+    again = (await api.wait_for("answerCallbackQuery", 3))[-1]
+    assert again.params["text"] == "Thanks for the feedback!"
+    assert await services.votes() == [("deadline-date", 0, 1)]  # the last vote counts
     rows = edited.params["reply_markup"]["inline_keyboard"]
     assert all(not b["callback_data"].startswith("f:") for row in rows for b in row)
     assert len(rows) == 2  # the related questions stay

@@ -11,11 +11,13 @@ from pathlib import Path
 import pytest
 
 from bot.adapters.telegram_bot import TelegramAdapter
+from bot.curation import CurationService
 from bot.delivery.engine import DeliveryEngine
-from bot.delivery.ports import ChatRef, Platform
 from bot.delivery.subscriptions import SubscriptionService
-from bot.knowledge.holder import KnowledgeHolder
-from bot.storage.sql import Store, open_store
+from bot.engine.holder import KnowledgeHolder
+from bot.storage.base import Store
+from bot.storage.sql import open_store
+from bot.types import ChatRef, Platform
 from tests.adapters.telegram.conftest import FakeClock, StartAdapter, make_settings
 from tests.fakes.telegram_api import FakeTelegramAPI, group_chat, message, my_chat_member, user
 
@@ -56,7 +58,7 @@ async def rig(
     settings = make_settings(api, tick_seconds=0.05)
     store = await open_store(f"sqlite+aiosqlite:///{tmp_path / 'banbot.sqlite3'}")
     service = SubscriptionService(store, lambda: knowledge.kb, clock, settings)
-    adapter = await start_adapter(subscriptions=service, feedback=service)
+    adapter = await start_adapter(subscriptions=service, feedback=CurationService(store, clock, settings))
     engine = DeliveryEngine(
         store, lambda: knowledge.kb, {Platform.TELEGRAM: adapter.sender}, clock, settings, sleep=clock.sleep
     )

@@ -7,8 +7,12 @@ import logging
 import pytest
 
 from bot.adapters.telegram_bot import TelegramAdapter
-from bot.delivery.ports import ChatRef, Platform, SubscriptionView
-from tests.adapters.telegram.conftest import TOKEN, MemorySubscriptions, StartAdapter
+from bot.engine.holder import KnowledgeHolder
+from bot.storage.memory import InMemoryStore
+from bot.storage.records import SubscriptionRecord
+from bot.types import ChatRef, Platform
+from tests.adapters.telegram.conftest import TOKEN, FakeClock, StartAdapter
+from tests.fakes.ports import MemoryServices
 from tests.fakes.telegram_api import FakeTelegramAPI, callback_query, message, private_chat, user
 
 ALICE = 1001
@@ -49,19 +53,24 @@ async def test_rate_limit_answers_politely_once(api: FakeTelegramAPI, start_adap
 
 
 class BrokenFeedback:
-    async def record_feedback(self, platform: Platform, entry_id: str, helpful: bool) -> None:
+    async def record_feedback(self, platform: Platform, entry_id: str, helpful: bool, *, voter: str) -> None:
         raise RuntimeError("database is on fire")
 
 
-class BrokenSubscriptions(MemorySubscriptions):
-    async def list(self, chat: ChatRef) -> list[SubscriptionView]:
+class BrokenStore(InMemoryStore):
+    async def list_subscriptions(self, chat: ChatRef, *, include_inactive: bool = False) -> list[SubscriptionRecord]:
         raise RuntimeError("database is on fire")
 
 
 async def test_error_handler_logs_and_replies_briefly(
-    api: FakeTelegramAPI, start_adapter: StartAdapter, caplog: pytest.LogCaptureFixture
+    api: FakeTelegramAPI,
+    start_adapter: StartAdapter,
+    knowledge: KnowledgeHolder,
+    clock: FakeClock,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
-    await start_adapter(subscriptions=BrokenSubscriptions())
+    broken = MemoryServices.build(lambda: knowledge.kb, clock, BrokenStore())
+    await start_adapter(subscriptions=broken.subscriptions)
     await api.inject(message(private_chat(ALICE), user(ALICE), "/subscriptions"))
     [answered] = await api.wait_for("sendMessage", chat_id=ALICE)
     assert answered.params["text"] == "Sorry, something went wrong on my side. Please try again in a moment."
@@ -77,7 +86,7 @@ async def test_a_vote_lost_to_storage_is_still_thanked(api: FakeTelegramAPI, sta
 
 
 async def test_token_never_reaches_a_log(
-    api: FakeTelegramAPI, start_adapter: StartAdapter, ports: MemorySubscriptions, caplog: pytest.LogCaptureFixture
+    api: FakeTelegramAPI, start_adapter: StartAdapter, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)  # everything, from every logger
     adapter = await start_adapter(feedback=BrokenFeedback())

@@ -7,7 +7,7 @@ import datetime as dt
 from bot.adapters.telegram_bot.callbacks import CALLBACK_LIMIT, CallbackCodec, FeedbackTap, MoreTap, QuestionTap
 from bot.adapters.telegram_bot.render import MESSAGE_LIMIT, render_keyboard, render_parts, visible_length
 from bot.core.models import LANGS, Reply, ReplyKind, SourceRef, Suggestion
-from bot.knowledge.holder import KnowledgeHolder
+from bot.engine.holder import KnowledgeHolder
 from bot.settings import PROJECT_ROOT
 from tests.fakes.telegram_api import parse_html
 

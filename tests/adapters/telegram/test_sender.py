@@ -8,7 +8,8 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, Re
 from bot.adapters.telegram_bot import TelegramAdapter
 from bot.adapters.telegram_bot.sender import classify
 from bot.core.models import Reply, ReplyKind
-from bot.delivery.ports import ChatRef, Platform, Post, SendStatus
+from bot.delivery.ports import Post, SendStatus
+from bot.types import ChatRef, Platform
 from tests.adapters.telegram.conftest import NOW
 from tests.fakes.telegram_api import FakeTelegramAPI
 

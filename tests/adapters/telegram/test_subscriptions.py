@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from bot.adapters.telegram_bot import TelegramAdapter
-from bot.delivery.ports import ChatRef, Platform
-from tests.adapters.telegram.conftest import MemorySubscriptions
+from bot.types import ChatRef, Platform
+from tests.fakes.ports import MemoryServices, eventually
 from tests.fakes.telegram_api import FakeTelegramAPI, group_chat, message, my_chat_member, private_chat, user
 
 ADMIN, MEMBER = 501, 502
@@ -16,7 +16,7 @@ def adapter_chat(chat_id: int) -> ChatRef:
 
 
 async def test_member_is_refused_and_told_why(
-    api: FakeTelegramAPI, adapter: TelegramAdapter, ports: MemorySubscriptions
+    api: FakeTelegramAPI, adapter: TelegramAdapter, services: MemoryServices
 ) -> None:
     api.admins[str(GROUP)] = {ADMIN}
     await api.inject(message(group_chat(GROUP), user(MEMBER), "/subscribe 08:30 Europe/Berlin"))
@@ -24,11 +24,11 @@ async def test_member_is_refused_and_told_why(
     assert "Only admins of this chat can manage countdown subscriptions." in sent.params["text"]
     [asked] = api.calls_to("getChatMember")
     assert (asked.params["chat_id"], asked.params["user_id"]) == (str(GROUP), str(MEMBER))
-    assert ports.subs == []
+    assert await services.subscriptions_of(adapter_chat(GROUP), include_inactive=True) == []
 
 
 async def test_admin_subscribes_lists_and_unsubscribes(
-    api: FakeTelegramAPI, adapter: TelegramAdapter, ports: MemorySubscriptions
+    api: FakeTelegramAPI, adapter: TelegramAdapter, services: MemoryServices
 ) -> None:
     api.admins[str(GROUP)] = {ADMIN}
     chat = group_chat(GROUP)
@@ -38,7 +38,7 @@ async def test_admin_subscribes_lists_and_unsubscribes(
         "Subscribed (#1): a daily countdown to the TikTok divest-or-ban law taking effect at 08:30 (Europe/Berlin)."
         in sent.params["text"]
     )
-    [sub] = ports.subs
+    [sub] = await services.subscriptions_of(adapter_chat(GROUP))
     assert (sub.chat.chat_id, sub.timezone, sub.created_by) == (str(GROUP), "Europe/Berlin", f"telegram:{ADMIN}")
 
     await api.inject(message(chat, user(MEMBER), "/subscriptions"))
@@ -69,33 +69,43 @@ async def test_refusal_from_the_service_is_shown_in_the_users_language(
 
 
 async def test_bot_removed_stops_the_chats_subscriptions(
-    api: FakeTelegramAPI, adapter: TelegramAdapter, ports: MemorySubscriptions
+    api: FakeTelegramAPI, adapter: TelegramAdapter, services: MemoryServices
 ) -> None:
     chat = group_chat(GROUP)
-    await ports.subscribe(adapter_chat(GROUP), created_by="telegram:1", lang="en", time_text="09:00", tz_text="UTC")
+    await services.subscriptions.subscribe(
+        adapter_chat(GROUP), created_by="telegram:1", lang="en", time_text="09:00", tz_text="UTC"
+    )
     await api.inject(my_chat_member(chat, user(ADMIN), api.bot_user, old="member", new="kicked"))
     await api.drained()
-    await api.wait_until(lambda: bool(ports.gone))
-    [(gone_chat, reason)] = ports.gone
-    assert gone_chat.chat_id == str(GROUP)
-    assert "kicked" in reason
-    assert not ports.subs[0].active
+
+    async def gone() -> bool:
+        return await services.subscriptions_of(adapter_chat(GROUP)) == []
+
+    await eventually(gone)
+    [sub] = await services.subscriptions_of(adapter_chat(GROUP), include_inactive=True)
+    assert sub.inactive_reason is not None and "kicked" in sub.inactive_reason
 
 
 async def test_group_upgrade_moves_the_subscription(
-    api: FakeTelegramAPI, adapter: TelegramAdapter, ports: MemorySubscriptions
+    api: FakeTelegramAPI, adapter: TelegramAdapter, services: MemoryServices
 ) -> None:
-    await ports.subscribe(adapter_chat(GROUP), created_by="telegram:1", lang="en")
+    await services.subscriptions.subscribe(adapter_chat(GROUP), created_by="telegram:1", lang="en")
     await api.inject(message(group_chat(GROUP), user(ADMIN), "", migrate_to_chat_id=-1004001))
-    await api.wait_until(lambda: ports.subs[0].chat.chat_id == "-1004001")
+
+    async def moved() -> bool:
+        return len(await services.subscriptions_of(adapter_chat(-1004001))) == 1
+
+    await eventually(moved)
+    assert await services.subscriptions_of(adapter_chat(GROUP), include_inactive=True) == []
 
 
 async def test_channel_post_subscribes_without_a_member_check(
-    api: FakeTelegramAPI, adapter: TelegramAdapter, ports: MemorySubscriptions
+    api: FakeTelegramAPI, adapter: TelegramAdapter, services: MemoryServices
 ) -> None:
     channel = {"id": -1007001, "type": "channel", "title": "news"}
     await api.inject(message(channel, None, "/subscribe 07:00", kind="channel_post"))
     [sent] = await api.wait_for("sendMessage", chat_id=-1007001)
     assert "Subscribed" in sent.params["text"]
     assert api.calls_to("getChatMember") == []  # only a channel's admins can post in it
-    assert ports.subs[0].created_by == "telegram:chat:-1007001"
+    [sub] = await services.subscriptions_of(adapter_chat(-1007001))
+    assert sub.created_by == "telegram:chat:-1007001"

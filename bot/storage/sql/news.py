@@ -1,6 +1,6 @@
 """What `banbot kb news` and the curator digest keep: feed validators, news items seen, digests claimed.
 
-The tables come from migration 3. Same engine as the rest of the store (SQLite or PostgreSQL); every method
+The tables come from migration 5. Same engine as the rest of the store (SQLite or PostgreSQL); every method
 is one short transaction. The digest claim works like the delivery outbox: a row unique per date is inserted
 before sending (only one process wins it), marked sent after, and a claim whose lease ran out (its process
 died) can be taken over by exactly one other process.
@@ -19,7 +19,7 @@ from sqlalchemy.dialects import postgresql as pg
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.storage.tables import UTCDateTime
+from bot.storage.sql.tables import UTCDateTime
 
 _meta = MetaData()
 

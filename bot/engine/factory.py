@@ -23,7 +23,7 @@ class AnswererFactory:
             return cls(None)
         from bot.embedding import DiskVectorCache, UseEncoder
 
-        return cls(UseEncoder(), DiskVectorCache(settings.cache_dir))
+        return cls(UseEncoder(settings.cache_dir), DiskVectorCache(settings.cache_dir))
 
     def __call__(self, kb: KnowledgeBase) -> Answerer:
         semantic = SemanticIndex(kb, self.encoder, self.cache) if self.encoder is not None else None

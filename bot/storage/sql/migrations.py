@@ -24,7 +24,8 @@ class Migration:
     version: int
     description: str
     statements: tuple[str, ...]
-    """DDL with {pk} (auto-increment primary key) and {float} placeholders filled per dialect."""
+    """SQL with {pk} (auto-increment primary key), {float} and {minute} (created_at to the minute)
+    placeholders filled per dialect."""
 
 
 MIGRATIONS: tuple[Migration, ...] = (
@@ -96,6 +97,31 @@ MIGRATIONS: tuple[Migration, ...] = (
     ),
     Migration(
         3,
+        "a one-row table the readiness probe writes to, so a full disk shows",
+        (
+            """CREATE TABLE health_probe (
+                name VARCHAR(32) PRIMARY KEY,
+                checked_at TIMESTAMP NOT NULL
+            )""",
+        ),
+    ),
+    Migration(
+        4,
+        "one vote per voter and entry: votes carry a voter key; legacy repeat taps collapsed; feedback pruned",
+        (
+            # Votes from before v4 cannot be told apart by voter. A burst of identical votes on one entry
+            # within one minute is one user tapping again and again (50 taps made 50 rows): keep the first.
+            """DELETE FROM feedback WHERE id NOT IN (
+                SELECT MIN(id) FROM feedback GROUP BY platform, entry_id, helpful, {minute}
+            )""",
+            "ALTER TABLE feedback ADD COLUMN voter VARCHAR(64) NOT NULL DEFAULT ''",
+            "UPDATE feedback SET voter = 'legacy:' || CAST(id AS VARCHAR(20))",
+            "CREATE UNIQUE INDEX ux_feedback_vote ON feedback (platform, entry_id, voter)",
+            "CREATE INDEX ix_feedback_created ON feedback (created_at)",
+        ),
+    ),
+    Migration(
+        5,
         "news feeds and items seen (kb news); the daily curator digest, claimed once per date",
         (
             """CREATE TABLE news_feeds (
@@ -142,8 +168,12 @@ LATEST_VERSION = MIGRATIONS[-1].version
 
 def _fill(statement: str, dialect: str) -> str:
     if dialect == "postgresql":
-        return statement.format(pk="BIGSERIAL PRIMARY KEY", float="DOUBLE PRECISION")
-    return statement.format(pk="INTEGER PRIMARY KEY AUTOINCREMENT", float="REAL")
+        return statement.format(
+            pk="BIGSERIAL PRIMARY KEY", float="DOUBLE PRECISION", minute="date_trunc('minute', created_at)"
+        )
+    return statement.format(
+        pk="INTEGER PRIMARY KEY AUTOINCREMENT", float="REAL", minute="strftime('%Y-%m-%d %H:%M', created_at)"
+    )
 
 
 async def current_version(conn: AsyncConnection) -> int:

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.delivery.schedule import decide_due, latest_occurrence, next_occurrence, next_posts, occurrence
+from bot.delivery.local_times import decide_due, latest_occurrence, next_occurrence, next_posts, occurrence
 from tests.delivery.support import utc
 
 NY = ZoneInfo("America/New_York")

@@ -12,7 +12,7 @@ import math
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-UTC = dt.UTC
+from bot.types import UTC
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,7 +6,7 @@ import asyncio
 import logging
 from pathlib import Path
 
-from bot.knowledge.holder import KnowledgeHolder
+from bot.engine.holder import KnowledgeHolder
 
 log = logging.getLogger(__name__)
 

@@ -25,13 +25,15 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.delivery.engine import DeliveryEngine
+from bot.delivery.local_times import next_occurrence
 from bot.delivery.outbox import plan_claims
-from bot.delivery.ports import Platform, Post, SendResult, SendStatus
-from bot.delivery.schedule import next_occurrence
+from bot.delivery.ports import Post, SendResult, SendStatus
 from bot.knowledge.loader import KnowledgeBase, load_knowledge
 from bot.settings import PROJECT_ROOT, Settings
-from bot.storage.sql import Store, open_store
-from bot.storage.tables import subscriptions
+from bot.storage.base import Store
+from bot.storage.records import NewSubscription
+from bot.storage.sql import open_store
+from bot.types import ChatRef, Platform
 
 BENCH_ZONES = (
     "UTC",
@@ -74,29 +76,17 @@ class LimitEnforcingSender:
         return SendResult.sent()
 
 
-async def _seed(store: Store, rows: list[dict[str, Any]]) -> None:
-    async with store.engine.begin() as conn:
-        for start in range(0, len(rows), 2000):
-            await conn.execute(subscriptions.insert(), rows[start : start + 2000])
-
-
-def _row(i: int, local: dt.time, zone: str, due: dt.datetime) -> dict[str, Any]:
-    return {
-        "platform": Platform.TELEGRAM.value,
-        "chat_id": str(1_000_000 + i),
-        "thread_id": "",
-        "is_group": False,
-        "deadline_id": "law-effective",
-        "local_time": local.strftime("%H:%M"),
-        "timezone": zone,
-        "lang": "en",
-        "created_by": "bench",
-        "created_at": START - dt.timedelta(days=1),
-        "active": True,
-        "paused": False,
-        "inactive_reason": None,
-        "next_due_at": due,
-    }
+def _row(i: int, local: dt.time, zone: str, due: dt.datetime) -> NewSubscription:
+    return NewSubscription(
+        chat=ChatRef(Platform.TELEGRAM, str(1_000_000 + i), None, is_group=False),
+        deadline_id="law-effective",
+        local_time=local,
+        timezone=zone,
+        lang="en",
+        created_by="bench",
+        created_at=START - dt.timedelta(days=1),
+        next_due_at=due,
+    )
 
 
 def _pct(values: list[float], q: float) -> float:
@@ -108,7 +98,7 @@ async def bench_send_rate(kb: KnowledgeBase, count: int, rate: int, workdir: Pat
     store = await open_store(f"sqlite+aiosqlite:///{workdir / 'send.sqlite3'}")
     try:
         due = START.replace(hour=9)
-        await _seed(store, [_row(i, due.time(), "UTC", due) for i in range(count)])
+        await store.bulk_add_subscriptions([_row(i, due.time(), "UTC", due) for i in range(count)])
         sender = LimitEnforcingSender(rate)
         settings = Settings(
             _env_file=None,
@@ -148,11 +138,8 @@ async def bench_claim_query(url: str, count: int, samples: int, schema: str | No
             zone = rng.choice(BENCH_ZONES)
             rows.append(_row(i, local, zone, next_occurrence(now0, local, ZoneInfo(zone)).at))
         t_seed = time.perf_counter()
-        await _seed(store, rows)
+        await store.bulk_add_subscriptions(rows)
         seeded = time.perf_counter() - t_seed
-        if store.dialect == "postgresql":
-            async with store.engine.begin() as conn:
-                await conn.exec_driver_sql("ANALYZE subscriptions")
         steady = await _time_ticks(store, [now0 + dt.timedelta(minutes=m) for m in range(1, samples + 1)])
         # backlog: a day later everything is due at once; each tick claims a full batch of 1000
         backlog = await _time_ticks(store, [now0 + dt.timedelta(days=1, minutes=m) for m in range(5)])
@@ -251,7 +238,7 @@ async def delivery_bench(
     return "\n".join(lines)
 
 
-def main() -> None:  # pragma: no cover - manual use: python -m bot.delivery.bench
+def main() -> None:  # pragma: no cover - manual use: python -m bot.bench.delivery
     import sys
 
     sys.stdout.write(run_delivery_bench() + "\n")

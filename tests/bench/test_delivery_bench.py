@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.delivery.bench import delivery_bench
+from bot.bench.delivery import delivery_bench
 from tests.delivery.support import write_kb
 
 

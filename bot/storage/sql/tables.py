@@ -23,7 +23,7 @@ from sqlalchemy import (
     TypeDecorator,
 )
 
-UTC = dt.UTC
+from bot.types import UTC
 
 
 class UTCDateTime(TypeDecorator[dt.datetime]):
@@ -94,8 +94,16 @@ feedback = Table(
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("platform", String(16), nullable=False),
     Column("entry_id", String(64), nullable=False),
+    Column("voter", String(64), nullable=False),  # a hash of the user's id: one vote per user and entry
     Column("helpful", Boolean, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
+)
+
+health_probe = Table(
+    "health_probe",
+    metadata,
+    Column("name", String(32), primary_key=True),
+    Column("checked_at", UTCDateTime, nullable=False),
 )
 
 gaps = Table(

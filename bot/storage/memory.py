@@ -1,0 +1,375 @@
+"""The in-memory store: the storage ports with the SQL store's semantics, in one process, kept nowhere.
+
+For tests and throwaway runs. Every method completes without awaiting anything, so each is atomic on the
+event loop exactly as a transaction is in SQL: two engines sharing one InMemoryStore race the same way two
+processes sharing a database do (unique claims, leases, conditional advances). The contract suite in
+tests/storage holds both stores to the same behaviour.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bot.errors import DuplicateSubscriptionError
+from bot.storage.records import (
+    Advance,
+    Claim,
+    ClaimedDelivery,
+    DeliveryRecord,
+    DeliveryState,
+    FeedbackCount,
+    Gap,
+    NewSubscription,
+    Outcome,
+    SubscriptionRecord,
+)
+from bot.types import UTC, ChatRef, Platform
+
+_DETAIL_MAX = 1000
+_REASON_MAX = 500
+
+
+def _utc(moment: dt.datetime) -> dt.datetime:
+    """Stored as the SQL store returns it: aware, in UTC (it refuses naive datetimes alike)."""
+    if moment.tzinfo is None:
+        raise ValueError("naive datetime given to a UTC column")
+    return moment.astimezone(UTC)
+
+
+def _utc_or_none(moment: dt.datetime | None) -> dt.datetime | None:
+    return None if moment is None else _utc(moment)
+
+
+def _place(chat: ChatRef) -> tuple[str, str, str]:
+    return (chat.platform.value, chat.chat_id, chat.thread_id or "")
+
+
+def _identity(rec: SubscriptionRecord) -> tuple[str, str, str, str, str, str]:
+    """What the unique index of subscriptions covers."""
+    return (*_place(rec.chat), rec.deadline_id, rec.local_time.strftime("%H:%M"), rec.timezone)
+
+
+@dataclass(frozen=True, slots=True)
+class _Vote:
+    helpful: bool
+    at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class _GapRow:
+    id: int
+    text: str
+    norm: str
+    lang: str
+    confidence: float
+    at: dt.datetime
+
+
+class InMemoryStore:
+    """bot.storage.base.Store in memory."""
+
+    shared = False
+
+    def __init__(self) -> None:
+        self._subs: dict[int, SubscriptionRecord] = {}
+        self._deliveries: dict[int, DeliveryRecord] = {}
+        self._delivery_keys: dict[tuple[int, dt.date], int] = {}
+        self._votes: dict[tuple[Platform, str, str], _Vote] = {}
+        self._gaps: dict[int, _GapRow] = {}
+        self._next_id: Counter[str] = Counter()
+
+    def _new_id(self, table: str) -> int:
+        self._next_id[table] += 1
+        return self._next_id[table]
+
+    async def ping(self) -> None:
+        return None
+
+    async def check_writable(self, now: dt.datetime) -> None:
+        return None
+
+    async def close(self) -> None:
+        return None
+
+    # --- subscriptions ---
+
+    def _record(self, new: NewSubscription, sub_id: int) -> SubscriptionRecord:
+        return SubscriptionRecord(
+            id=sub_id,
+            chat=new.chat,
+            deadline_id=new.deadline_id,
+            local_time=new.local_time.replace(second=0, microsecond=0, tzinfo=None),
+            timezone=new.timezone,
+            lang=new.lang,
+            created_by=new.created_by,
+            created_at=_utc(new.created_at),
+            active=True,
+            paused=False,
+            inactive_reason=None,
+            next_due_at=_utc_or_none(new.next_due_at),
+        )
+
+    def _same(self, rec: SubscriptionRecord) -> SubscriptionRecord | None:
+        key = _identity(rec)
+        return next((s for s in self._subs.values() if _identity(s) == key), None)
+
+    async def add_subscription(self, new: NewSubscription) -> SubscriptionRecord:
+        candidate = self._record(new, 0)
+        same = self._same(candidate)
+        if same is not None and same.active:
+            raise DuplicateSubscriptionError(same.id)
+        rec = dataclasses.replace(candidate, id=same.id if same is not None else self._new_id("subscriptions"))
+        self._subs[rec.id] = rec
+        return rec
+
+    async def bulk_add_subscriptions(self, news: Sequence[NewSubscription]) -> int:
+        records = [self._record(new, 0) for new in news]
+        keys = [_identity(r) for r in records]
+        if len(set(keys)) != len(keys) or any(self._same(r) is not None for r in records):
+            raise ValueError("duplicate subscription in a bulk insert")
+        for rec in records:
+            sub_id = self._new_id("subscriptions")
+            self._subs[sub_id] = dataclasses.replace(rec, id=sub_id)
+        return len(records)
+
+    async def list_subscriptions(self, chat: ChatRef, *, include_inactive: bool = False) -> list[SubscriptionRecord]:
+        place = _place(chat)
+        return [s for _, s in sorted(self._subs.items()) if _place(s.chat) == place and (include_inactive or s.active)]
+
+    async def get_subscription(self, subscription_id: int) -> SubscriptionRecord | None:
+        return self._subs.get(subscription_id)
+
+    def _delete(self, sub_id: int) -> None:
+        del self._subs[sub_id]
+        for d_id in [d.id for d in self._deliveries.values() if d.subscription_id == sub_id]:
+            gone = self._deliveries.pop(d_id)
+            del self._delivery_keys[(gone.subscription_id, gone.local_date)]
+
+    async def delete_subscriptions(self, ids: Sequence[int]) -> int:
+        present = {i for i in ids if i in self._subs}
+        for sub_id in present:
+            self._delete(sub_id)
+        return len(present)
+
+    async def deactivate_chat(self, platform: Platform, chat_id: str, reason: str) -> int:
+        hit = [s for s in self._subs.values() if s.chat.platform is platform and s.chat.chat_id == chat_id and s.active]
+        for s in hit:
+            self._subs[s.id] = dataclasses.replace(
+                s, active=False, next_due_at=None, inactive_reason=reason[:_REASON_MAX]
+            )
+        return len(hit)
+
+    async def migrate_chat(self, platform: Platform, old_chat_id: str, new_chat_id: str) -> int:
+        moved = 0
+        for s in [s for _, s in sorted(self._subs.items()) if s.chat.platform is platform]:
+            if s.chat.chat_id != old_chat_id:
+                continue
+            there = dataclasses.replace(s, chat=dataclasses.replace(s.chat, chat_id=new_chat_id))
+            if self._same(there) is not None:
+                self._delete(s.id)
+                continue
+            self._subs[s.id] = there
+            moved += 1
+        return moved
+
+    async def subscription_counts(self) -> dict[str, int]:
+        counts = {"active": 0, "paused": 0, "inactive": 0}
+        for s in self._subs.values():
+            counts["inactive" if not s.active else "paused" if s.paused else "active"] += 1
+        return counts
+
+    # --- outbox ---
+
+    async def due_subscriptions(
+        self, now: dt.datetime, platforms: Sequence[Platform], limit: int
+    ) -> list[SubscriptionRecord]:
+        due = [
+            s
+            for s in self._subs.values()
+            if s.next_due_at is not None
+            and s.next_due_at <= now
+            and s.chat.platform in platforms
+            and s.active
+            and not s.paused
+        ]
+        due.sort(key=lambda s: (s.next_due_at, s.id))
+        return due[:limit]
+
+    async def claim(
+        self,
+        claims: Sequence[Claim],
+        advances: Sequence[Advance],
+        *,
+        owner: str,
+        lease_until: dt.datetime,
+        now: dt.datetime,
+    ) -> dict[int, int]:
+        won: dict[int, int] = {}
+        for c in sorted(claims, key=lambda c: c.subscription_id):
+            key = (c.subscription_id, c.local_date)
+            if key in self._delivery_keys:
+                continue
+            if c.subscription_id not in self._subs:
+                raise ValueError(f"claim for unknown subscription {c.subscription_id}")
+            d_id = self._new_id("deliveries")
+            self._deliveries[d_id] = DeliveryRecord(
+                id=d_id,
+                subscription_id=c.subscription_id,
+                local_date=c.local_date,
+                due_at=_utc(c.due_at),
+                state=DeliveryState.CLAIMED,
+                attempts=0,
+                claimed_by=owner,
+                lease_until=_utc(lease_until),
+                claimed_at=_utc(now),
+                finished_at=None,
+                detail=None,
+            )
+            self._delivery_keys[key] = d_id
+            won[c.subscription_id] = d_id
+        for a in advances:
+            sub = self._subs.get(a.subscription_id)
+            if sub is not None and sub.next_due_at == a.expected:
+                self._subs[sub.id] = dataclasses.replace(sub, next_due_at=_utc(a.next_due_at))
+        return won
+
+    def _claimed(self, d: DeliveryRecord) -> ClaimedDelivery:
+        return ClaimedDelivery(d.id, self._subs[d.subscription_id], d.local_date, d.due_at, d.attempts)
+
+    def _held(self, ids: Sequence[int], owner: str) -> list[DeliveryRecord]:
+        rows = (self._deliveries.get(i) for i in set(ids))
+        return [d for d in rows if d is not None and d.state is DeliveryState.CLAIMED and d.claimed_by == owner]
+
+    async def reclaim_expired(
+        self,
+        now: dt.datetime,
+        *,
+        owner: str,
+        lease_until: dt.datetime,
+        platforms: Sequence[Platform],
+        limit: int,
+    ) -> list[ClaimedDelivery]:
+        expired = [
+            d
+            for _, d in sorted(self._deliveries.items())
+            if d.state is DeliveryState.CLAIMED
+            and d.lease_until is not None
+            and d.lease_until < now
+            and self._subs[d.subscription_id].chat.platform in platforms
+        ][:limit]
+        taken = []
+        for d in expired:
+            row = dataclasses.replace(d, claimed_by=owner, lease_until=_utc(lease_until))
+            self._deliveries[d.id] = row
+            taken.append(self._claimed(row))
+        return taken
+
+    async def renew_leases(self, owner: str, ids: Sequence[int], lease_until: dt.datetime) -> int:
+        held = self._held(ids, owner)
+        for d in held:
+            self._deliveries[d.id] = dataclasses.replace(d, lease_until=_utc(lease_until))
+        return len(held)
+
+    async def release_leases(self, owner: str, ids: Sequence[int], now: dt.datetime) -> int:
+        held = self._held(ids, owner)
+        for d in held:
+            self._deliveries[d.id] = dataclasses.replace(d, lease_until=_utc(now) - dt.timedelta(seconds=1))
+        return len(held)
+
+    async def expire_leases(self, now: dt.datetime) -> int:
+        live = [
+            d
+            for d in self._deliveries.values()
+            if d.state is DeliveryState.CLAIMED and d.lease_until is not None and d.lease_until >= now
+        ]
+        for d in live:
+            self._deliveries[d.id] = dataclasses.replace(d, lease_until=_utc(now) - dt.timedelta(seconds=1))
+        return len(live)
+
+    async def record_outcomes(self, outcomes: Sequence[Outcome]) -> None:
+        for o in outcomes:
+            d = self._deliveries.get(o.delivery_id)
+            if d is None or d.state is DeliveryState.SENT:
+                continue
+            self._deliveries[d.id] = dataclasses.replace(
+                d,
+                state=o.state,
+                attempts=o.attempts,
+                finished_at=_utc(o.finished_at),
+                detail=(o.detail or None) and o.detail[:_DETAIL_MAX],
+                lease_until=None,
+            )
+
+    async def delivery_states(self) -> dict[str, int]:
+        return dict(Counter(d.state.value for d in self._deliveries.values()))
+
+    async def deliveries_of(self, subscription_id: int) -> list[DeliveryRecord]:
+        rows = [d for d in self._deliveries.values() if d.subscription_id == subscription_id]
+        return sorted(rows, key=lambda d: d.local_date)
+
+    async def prune_deliveries(self, before: dt.date) -> int:
+        old = [d for d in self._deliveries.values() if d.local_date < before and d.state is not DeliveryState.CLAIMED]
+        for d in old:
+            del self._deliveries[d.id]
+            del self._delivery_keys[(d.subscription_id, d.local_date)]
+        return len(old)
+
+    # --- curation ---
+
+    async def add_feedback(self, platform: Platform, entry_id: str, voter: str, helpful: bool, at: dt.datetime) -> None:
+        self._votes[(platform, entry_id, voter)] = _Vote(helpful, _utc(at))
+
+    async def prune_feedback(self, before: dt.datetime) -> int:
+        old = [key for key, vote in self._votes.items() if vote.at < before]
+        for key in old:
+            del self._votes[key]
+        return len(old)
+
+    async def feedback_counts(self) -> list[FeedbackCount]:
+        helpful: Counter[str] = Counter()
+        total: Counter[str] = Counter()
+        for (_, entry_id, _), vote in self._votes.items():
+            total[entry_id] += 1
+            helpful[entry_id] += vote.helpful
+        ordered = sorted(total, key=lambda e: (-total[e], e))
+        return [FeedbackCount(entry_id=e, helpful=helpful[e], unhelpful=total[e] - helpful[e]) for e in ordered]
+
+    async def add_gap(
+        self,
+        *,
+        text: str,
+        norm: str,
+        lang: str,
+        confidence: float,
+        at: dt.datetime,
+        keep_after: dt.datetime,
+        max_rows: int,
+    ) -> None:
+        gap_id = self._new_id("gaps")
+        self._gaps[gap_id] = _GapRow(gap_id, text, norm, lang, confidence, _utc(at))
+        for old in [g.id for g in self._gaps.values() if g.at < keep_after]:
+            del self._gaps[old]
+        for extra in sorted(self._gaps, reverse=True)[max_rows:]:
+            del self._gaps[extra]
+
+    async def top_gaps(self, limit: int, *, since: dt.datetime | None = None) -> list[Gap]:
+        groups: dict[str, list[_GapRow]] = {}
+        for g in sorted(self._gaps.values(), key=lambda g: g.id):
+            if since is None or g.at >= since:
+                groups.setdefault(g.norm, []).append(g)
+        out = [
+            Gap(
+                text=rows[-1].text,
+                lang=rows[-1].lang,
+                count=len(rows),
+                min_confidence=min(r.confidence for r in rows),
+                last_seen=max(r.at for r in rows),
+            )
+            for rows in groups.values()
+        ]
+        out.sort(key=lambda g: (-g.count, -g.last_seen.timestamp()))
+        return out[:limit]

@@ -1,0 +1,175 @@
+"""What only the SQL store has: versioned migrations, the write probe, PostgreSQL timeouts and pre-ping."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections.abc import AsyncIterator
+
+import pytest
+from sqlalchemy import inspect, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from bot.storage.sql import SqlStore, make_engine, migrations, open_store
+from bot.storage.sql.tables import metadata
+from bot.types import ChatRef, Platform
+from tests.conftest import Database, _pg_execute
+
+T0 = dt.datetime(2025, 1, 10, 9, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+async def sql_store(database: Database) -> AsyncIterator[SqlStore]:
+    st = await open_store(database.url, schema=database.schema)
+    try:
+        yield st
+    finally:
+        await st.close()
+
+
+async def test_fresh_database_is_at_latest_version_and_matches_the_tables(sql_store: SqlStore) -> None:
+    async with sql_store.engine.connect() as conn:
+        assert await migrations.current_version(conn) == migrations.LATEST_VERSION
+
+        def columns(sync_conn: object) -> dict[str, set[str]]:
+            insp = inspect(sync_conn)
+            return {t: {c["name"] for c in insp.get_columns(t)} for t in metadata.tables}
+
+        found = await conn.run_sync(columns)
+    for name, table in metadata.tables.items():
+        assert found[name] == {c.name for c in table.columns}, name
+
+
+async def test_migrate_is_idempotent(sql_store: SqlStore) -> None:
+    assert await migrations.migrate(sql_store.engine) == migrations.LATEST_VERSION
+    async with sql_store.engine.connect() as conn:
+        rows = (await conn.execute(text("SELECT version FROM schema_version"))).all()
+    assert rows == [(migrations.LATEST_VERSION,)]
+
+
+async def test_upgrade_from_v1_keeps_data(database: Database) -> None:
+    kwargs = {"connect_args": {"server_settings": {"search_path": database.schema}}} if database.schema else {}
+    engine = create_async_engine(database.url, **kwargs)
+    assert await migrations.migrate(engine, target=1) == 1
+    async with engine.begin() as conn:
+        await conn.execute(
+            text(
+                "INSERT INTO subscriptions (platform, chat_id, thread_id, is_group, deadline_id, local_time, timezone,"
+                " lang, created_by, created_at, active, paused, next_due_at) VALUES ('discord', '42', '', :t,"
+                " 'law-effective', '08:30', 'Europe/Berlin', 'zh', 'old-admin', :c, :t, :f, :d)"
+            ),
+            {"t": True, "f": False, "c": dt.datetime(2024, 12, 1), "d": dt.datetime(2025, 1, 10, 7, 30)},
+        )
+    await engine.dispose()
+
+    store = await open_store(database.url, schema=database.schema)  # upgrades in place
+    try:
+        async with store.engine.connect() as conn:
+            assert await migrations.current_version(conn) == migrations.LATEST_VERSION
+        [rec] = await store.list_subscriptions(ChatRef(Platform.DISCORD, "42"))
+        assert (rec.local_time, rec.timezone, rec.lang, rec.created_by) == (
+            dt.time(8, 30),
+            "Europe/Berlin",
+            "zh",
+            "old-admin",
+        )
+        assert rec.inactive_reason is None
+        assert rec.next_due_at == dt.datetime(2025, 1, 10, 7, 30, tzinfo=dt.UTC)
+        await store.add_gap(
+            text="q", norm="q", lang="en", confidence=0.1, at=T0, keep_after=T0 - dt.timedelta(days=1), max_rows=10
+        )
+        assert [g.text for g in await store.top_gaps(5)] == ["q"]
+    finally:
+        await store.close()
+
+
+async def test_upgrade_keeps_one_vote_per_burst_of_identical_legacy_votes(database: Database) -> None:
+    """Votes from before v4 carry no voter: a burst of identical votes on one entry within a minute (one
+    user tapping again and again) is kept once; anything else is kept as it was."""
+    kwargs = {"connect_args": {"server_settings": {"search_path": database.schema}}} if database.schema else {}
+    engine = create_async_engine(database.url, **kwargs)
+    assert await migrations.migrate(engine, target=3) == 3
+    flood = [("telegram", "law-name", True, T0 + dt.timedelta(seconds=s)) for s in range(0, 50, 1)]
+    other = [
+        ("telegram", "law-name", False, T0 + dt.timedelta(seconds=10)),  # another vote in that minute
+        ("discord", "law-name", True, T0 + dt.timedelta(seconds=10)),  # another platform
+        ("telegram", "law-name", True, T0 + dt.timedelta(minutes=5)),  # later: someone else
+        ("telegram", "court-ruling", True, T0),
+    ]
+    async with engine.begin() as conn:
+        await conn.execute(
+            text("INSERT INTO feedback (platform, entry_id, helpful, created_at) VALUES (:p, :e, :h, :c)"),
+            [{"p": p, "e": e, "h": h, "c": c.replace(tzinfo=None)} for p, e, h, c in flood + other],
+        )
+    await engine.dispose()
+    store = await open_store(database.url, schema=database.schema)
+    try:
+        counts = {c.entry_id: (c.helpful, c.unhelpful) for c in await store.feedback_counts()}
+        assert counts == {"law-name": (3, 1), "court-ruling": (1, 0)}
+        await store.add_feedback(Platform.TELEGRAM, "law-name", "someone", True, T0)  # new votes still land
+        assert {c.entry_id: c.helpful for c in await store.feedback_counts()}["law-name"] == 4
+    finally:
+        await store.close()
+
+
+async def read_only(database: Database) -> SqlStore:
+    """The same database refusing writes while reads work, as a full disk or a read-only replica does."""
+    await (await open_store(database.url, schema=database.schema)).close()  # migrated while writable
+    if database.kind == "sqlite":
+        path = make_url(database.url).database
+        return SqlStore(make_engine(f"sqlite+aiosqlite:///file:{path}?mode=ro&uri=true"))
+    settings = {"search_path": database.schema or "public", "default_transaction_read_only": "on"}
+    return SqlStore(create_async_engine(database.url, connect_args={"server_settings": settings}))
+
+
+async def test_the_write_probe_fails_where_reads_still_work(database: Database) -> None:
+    writable = await open_store(database.url, schema=database.schema)
+    try:
+        await writable.check_writable(T0)
+        await writable.check_writable(T0 + dt.timedelta(seconds=5))  # an upsert: one row, however often
+    finally:
+        await writable.close()
+    store = await read_only(database)
+    try:
+        await store.ping()  # reads work: a ping alone would call this store healthy
+        with pytest.raises(DBAPIError):
+            await store.check_writable(T0)
+    finally:
+        await store.close()
+
+
+async def test_an_unresponsive_postgresql_server_fails_the_connect_instead_of_hanging() -> None:
+    """A server that accepts the TCP connection and never answers, as behind a network black hole."""
+    accepted: list[asyncio.StreamWriter] = []
+
+    async def swallow(_reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        accepted.append(writer)
+
+    server = await asyncio.start_server(swallow, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        with pytest.raises(TimeoutError):
+            await open_store(f"postgresql+asyncpg://banbot@127.0.0.1:{port}/banbot", connect_timeout=0.2)
+        assert accepted  # it did connect, then waited for an answer that never came
+    finally:
+        server.close()
+        for writer in accepted:
+            writer.close()
+        await server.wait_closed()
+
+
+@pytest.mark.parametrize("database", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True)
+async def test_postgresql_statements_time_out_and_dead_connections_are_replaced(database: Database) -> None:
+    store = await open_store(database.url, schema=database.schema, statement_timeout=0.2)
+    try:
+        with pytest.raises(DBAPIError, match="statement timeout"):
+            async with store.engine.connect() as conn:
+                await conn.execute(text("SELECT pg_sleep(5)"))
+        async with store.engine.connect() as conn:
+            pid = (await conn.execute(text("SELECT pg_backend_pid()"))).scalar_one()
+        await _pg_execute(f"SELECT pg_terminate_backend({int(pid)})")  # the server drops the pooled connection
+        await store.ping()  # the pre-ping notices and reconnects: no error reaches the caller
+    finally:
+        await store.close()
