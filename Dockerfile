@@ -19,7 +19,10 @@ ENV BANBOT_KNOWLEDGE_DIR=/app/knowledge \
     BANBOT_HEALTH_HOST=0.0.0.0 \
     BANBOT_HEALTH_PORT=8080
 VOLUME ["/app/data"]
-EXPOSE 8080
+# 8080: /healthz, /readyz, /metrics; 8443: the Telegram webhook (BANBOT_TELEGRAM_WEBHOOK_PORT), when used.
+EXPOSE 8080 8443
+# The one health check (compose uses it too): alive, not "ready" (/readyz is 503 while a platform is down,
+# which a restart would not fix).
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
     CMD python -c "import urllib.request,sys; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8080/healthz', timeout=4).status == 200 else 1)"
 CMD ["banbot", "run"]

@@ -85,8 +85,8 @@ def _parser() -> argparse.ArgumentParser:
     news.add_argument("--limit", type=_positive_int, default=30, help="list at most this many (default 30)")
     news.add_argument("--timeout", type=_positive_float, default=20.0, help="seconds per feed (default 20)")
 
-    bench = sub.add_parser("bench", help="benchmarks: answer latency (default) or delivery")
-    bench.add_argument("what", nargs="?", choices=["answers", "delivery"], default="answers")
+    bench = sub.add_parser("bench", help="benchmarks: answer latency (default), delivery, or the per-user limiter")
+    bench.add_argument("what", nargs="?", choices=["answers", "delivery", "limiter"], default="answers")
     bench.add_argument("--questions", type=Path, action="append", help="JSON-lines question files (repeatable)")
     bench.add_argument("--rounds", type=int, default=20, help="passes over the questions")
 
@@ -158,6 +158,11 @@ def _cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
         from bot.bench.delivery import run_delivery_bench
 
         print(run_delivery_bench(settings))
+        return 0
+    if args.what == "limiter":
+        from bot.bench.limiter import run_limiter_bench
+
+        print(run_limiter_bench())
         return 0
     from bot.bench.answers import run_answer_bench
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, TextIO
 
 from bot import __version__
+from bot.adapters.lifecycle import Backoff, PlatformUnavailableError, one_line
 from bot.context import BotContext
 from bot.curation import CurationService
 from bot.delivery.engine import DeliveryEngine
@@ -48,9 +49,13 @@ class Adapter(Protocol):
     def sender(self) -> Sender: ...
 
     @property
-    def connected(self) -> bool: ...
+    def connected(self) -> bool:
+        """Whether it can serve users now: /readyz is 503 while any adapter is not connected."""
+        ...
 
-    async def start(self) -> None: ...
+    async def start(self) -> None:
+        """Connect; raise PlatformUnavailableError when the platform cannot be reached (retried later)."""
+        ...
 
     async def stop(self) -> None: ...
 
@@ -79,6 +84,8 @@ class App:
     stdout: TextIO | None = None
     knowledge_poll_seconds: float = KNOWLEDGE_POLL_SECONDS
     drain_seconds: float = DRAIN_SECONDS
+    start_backoff: Callable[[], Backoff] = Backoff
+    """Delays between tries to start an adapter whose platform cannot be reached (one Backoff per adapter)."""
     ctx: BotContext | None = None
     engine: DeliveryEngine | None = None
     adapters: dict[str, Adapter] = field(default_factory=dict)
@@ -87,6 +94,7 @@ class App:
     metrics: Metrics = field(default_factory=Metrics)
     _watcher: asyncio.Task[None] | None = None
     _digest: asyncio.Task[None] | None = None
+    _starting: dict[str, asyncio.Task[None]] = field(default_factory=dict)
 
     async def start(self) -> None:
         settings = self.settings
@@ -110,9 +118,13 @@ class App:
 
             self.console = ConsoleChat(self.ctx, self.stdin, self.stdout)
             senders[Platform.CONSOLE] = MeteredSender(ConsoleSender(self.console.write), metrics)
+        if not self.adapters and not self.console_only:
+            log.warning(
+                "no adapter runs: BANBOT_TELEGRAM_TOKEN and BANBOT_DISCORD_TOKEN are unset; "
+                "console chat only, and /readyz answers 503"
+            )
         for name, adapter in self.adapters.items():
-            await adapter.start()
-            log.info("adapter started: %s", name)
+            await self._start_adapter(name, adapter)
         self.engine = DeliveryEngine(self.store, lambda: holder.kb, senders, self.clock, settings)
         await self.engine.start()
         self._watcher = asyncio.create_task(watch_knowledge(holder, self.knowledge_poll_seconds))
@@ -127,6 +139,39 @@ class App:
             holder.kb.version,
             len(holder.kb.entries),
         )
+
+    async def _start_adapter(self, name: str, adapter: Adapter) -> None:
+        """The first try now. A platform that cannot be reached is tried again in the background with backoff
+        (one WARNING line a try, no traceback; the adapter is not ready meanwhile) instead of ending the
+        process; anything else (a token the platform refuses, a bad setting) is raised: the bot stops."""
+        backoff = self.start_backoff()
+        try:
+            await adapter.start()
+        except PlatformUnavailableError as exc:
+            delay = backoff.next()
+            log.warning("adapter %s cannot start (try 1): %s; retrying in %.1f s", name, exc, delay)
+            self._starting[name] = asyncio.create_task(
+                self._keep_starting(name, adapter, backoff, delay), name=f"start-{name}"
+            )
+            return
+        log.info("adapter started: %s", name)
+
+    async def _keep_starting(self, name: str, adapter: Adapter, backoff: Backoff, delay: float) -> None:
+        tries = 1
+        while True:
+            await asyncio.sleep(delay)
+            tries += 1
+            try:
+                await adapter.start()
+            except PlatformUnavailableError as exc:
+                delay = backoff.next()
+                log.warning("adapter %s cannot start (try %d): %s; retrying in %.1f s", name, tries, exc, delay)
+                continue
+            except Exception as exc:  # e.g. the token was revoked meanwhile: no retry fixes that
+                log.error("adapter %s cannot start: %s; not retrying (/readyz stays 503)", name, one_line(exc))
+                return
+            log.info("adapter started: %s (try %d)", name, tries)
+            return
 
     def _build_adapters(self, ctx: BotContext) -> dict[str, Adapter]:
         adapters: dict[str, Adapter] = {}
@@ -164,8 +209,16 @@ class App:
         async def knowledge() -> bool:
             return bool(holder.kb.entries)
 
+        async def no_adapter() -> bool:
+            # Ready means serving Discord or Telegram users. With no token set (the console chat, `banbot
+            # chat` included) nobody is served: 503, as issue 13 asks, so that a deployment that lost its
+            # tokens does not look healthy to its load balancer or orchestrator.
+            return False
+
         probes = [Probe("database", database), Probe("scheduler", scheduler), Probe("knowledge", knowledge)]
         probes += [Probe(f"adapter:{name}", adapter_probe(a)) for name, a in self.adapters.items()]
+        if not self.adapters:
+            probes.append(Probe("adapters", no_adapter))
 
         async def refresh_gauges() -> None:
             metrics.knowledge_entries.set(len(holder.kb.entries))
@@ -189,7 +242,7 @@ class App:
 
     async def stop(self) -> None:
         """Stop in reverse order: no new work, then in-flight sends finish or are released, then storage."""
-        for task in (self._watcher, self._digest):
+        for task in (*self._starting.values(), self._watcher, self._digest):
             if task is not None:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
@@ -264,7 +317,8 @@ def log_file(settings: Settings, *, console_only: bool) -> Path | None:
 
 
 def _setup_logging(settings: Settings, *, console_only: bool) -> None:
-    secrets = [s.get_secret_value() for s in (settings.telegram_token, settings.discord_token) if s is not None]
+    configured = (settings.telegram_token, settings.discord_token, settings.telegram_webhook_secret)
+    secrets = [s.get_secret_value() for s in configured if s is not None]
     file = log_file(settings, console_only=console_only)
     try:
         setup_logging(settings.log_level, json_lines=settings.log_json, secrets=secrets, file=file)

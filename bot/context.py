@@ -86,23 +86,22 @@ class BotContext:
     gaps: GapRecorder | None = None
     _background: set[asyncio.Task[None]] = field(default_factory=set, repr=False)
     _limiters: dict[Usage, UserRateLimiter] = field(init=False, repr=False)
-    _noticed: UserRateLimiter = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         limit, window = self.settings.user_rate_limit, self.settings.user_rate_window_seconds
         self._limiters = {usage: UserRateLimiter(limit * f, window) for usage, f in ALLOWANCE_FACTOR.items()}
-        self._noticed = UserRateLimiter(1, window)
 
     # --- the rate limit ----------------------------------------------------------------------------
 
     def allow(self, platform: Platform, user: str | int, usage: Usage = Usage.QUESTION) -> Admission:
-        """Spend one of the user's `usage` allowance; over the limit, say whether to tell them (once a window)."""
-        key = f"{platform.value}:{user}"
-        if self._limiters[usage].allow(key):
+        """Spend one of the user's `usage` allowance; over it, say whether to tell them (once a window per allowance:
+        the limiter's `notice_due`)."""
+        key, limiter = f"{platform.value}:{user}", self._limiters[usage]
+        if limiter.allow(key):
             return Admission.ALLOW
-        told = not self._noticed.allow(key)
-        log.info("rate limited: platform=%s usage=%s notice=%s", platform.value, usage.value, not told)
-        return Admission.QUIET if told else Admission.NOTIFY
+        notify = limiter.notice_due(key)
+        log.info("rate limited: platform=%s usage=%s notice=%s", platform.value, usage.value, notify)
+        return Admission.NOTIFY if notify else Admission.QUIET
 
     # --- answers -----------------------------------------------------------------------------------
 
@@ -190,13 +189,31 @@ class BotContext:
         return render_subscriptions(await self.subscriptions_of(chat), lang, self.deadline_titles(lang))
 
     async def subscribe(self, chat: ChatRef, args: str, *, created_by: str, lang: Lang) -> Outcome:
-        """`/subscribe [HH:MM] [time zone]`; refusals raise SubscriptionError with a message for the user."""
-        parsed = parse_subscribe_args(args)
+        """`/subscribe [HH:MM] [time zone] [daily|milestones|updates …] [deadline id]`, in any order; with no
+        mode, the default for the deadline (daily while it is ahead, milestones and updates once it has come).
+        The same subscription asked for with other modes changes them. Refusals raise SubscriptionError with
+        a message for the user."""
+        parsed = parse_subscribe_args(args, self.knowledge.kb.deadlines)
+        before = {view.id for view in await self.subscriptions.list(chat)}
         view = await self.subscriptions.subscribe(
-            chat, created_by=created_by, lang=lang, time_text=parsed.time_text, tz_text=parsed.tz_text
+            chat,
+            created_by=created_by,
+            lang=lang,
+            time_text=parsed.time_text,
+            tz_text=parsed.tz_text,
+            deadline_id=parsed.deadline_id,
+            modes=parsed.modes,
         )
-        log.info("subscribed: platform=%s chat=%s subscription=%s", chat.platform.value, chat.chat_id, view.id)
-        return Outcome(render_subscribed(view, lang, self.deadline_titles(lang)), changed=True)
+        changed = view.id in before
+        log.info(
+            "%s: platform=%s chat=%s subscription=%s",
+            "modes changed" if changed else "subscribed",
+            chat.platform.value,
+            chat.chat_id,
+            view.id,
+        )
+        text = render_subscribed(view, lang, self.deadline_titles(lang), changed=changed)
+        return Outcome(text, changed=True)
 
     async def unsubscribe(self, chat: ChatRef, arg: str, *, lang: Lang) -> Outcome:
         """`/unsubscribe [number | all]`: removes only what was asked. With no argument, the chat's only

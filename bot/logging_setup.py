@@ -28,11 +28,21 @@ class RedactSecrets(logging.Filter):
     """Replaces any configured secret in a record's message, traceback and stack with '[redacted]'.
 
     Defence in depth: an exception's text (e.g. a request URL) can carry a token as easily as a message.
+    Secrets shorter than `min_length` are left alone (a short one would mangle ordinary words), except on
+    the library loggers known to print secrets, which use min_length=1.
     """
 
-    def __init__(self, secrets: Iterable[str]) -> None:
+    def __init__(self, secrets: Iterable[str] = (), *, min_length: int = 8) -> None:
         super().__init__()
-        self._secrets = [s for s in secrets if len(s) >= 8]
+        self._min_length = min_length
+        self._secrets: list[str] = []
+        self.add(*secrets)
+
+    def add(self, *secrets: str) -> None:
+        """Redact these too (e.g. a secret generated after logging was set up)."""
+        fresh = [s for s in secrets if len(s) >= self._min_length and s not in self._secrets]
+        # longest first, so that a secret containing another is replaced whole
+        self._secrets = sorted([*self._secrets, *fresh], key=len, reverse=True)
 
     def redact(self, text: str) -> str:
         for secret in self._secrets:
@@ -79,6 +89,14 @@ class JsonFormatter(logging.Formatter):
         if record.stack_info:
             event["stack"] = self.formatStack(record.stack_info)
         return json.dumps(event, ensure_ascii=False)
+
+
+def redact_everywhere(*secrets: str) -> None:
+    """Add secrets to the redaction of every handler `setup_logging` installed."""
+    for handler in logging.getLogger().handlers:
+        for f in handler.filters:
+            if isinstance(f, RedactSecrets):
+                f.add(*secrets)
 
 
 def setup_logging(

@@ -30,6 +30,8 @@ _HH_MM = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*$")
 _ECHO_CHARS = 80
 _TELEGRAM_TOKEN = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
 _WEBHOOK_SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+DISCORD_API_BASE_URL = "https://discord.com/api/v10"
+DISCORD_GATEWAY_URL = "wss://gateway.discord.gg/"
 
 
 class Settings(BaseSettings):
@@ -88,6 +90,8 @@ class Settings(BaseSettings):
     discord_max_ratelimit_timeout: float = Field(default=30.0, ge=30.0)  # longer 429s fail the send instead
     discord_defer_after_seconds: float = Field(default=1.0, ge=0)  # answers slower than this are deferred
     discord_guild_ready_timeout: float = Field(default=2.0, gt=0)  # wait for GUILD_CREATEs before "ready"
+    discord_api_base_url: str = DISCORD_API_BASE_URL  # REST base: a shared rate-limit proxy in large deployments
+    discord_gateway_url: str = DISCORD_GATEWAY_URL  # the websocket: a gateway proxy in large deployments
 
     # --- operations ---
     health_port: int | None = Field(default=None, ge=0, le=65535)
@@ -173,6 +177,20 @@ class Settings(BaseSettings):
     def _http_url(cls, value: str | None) -> str | None:
         if value is not None and not value.startswith(("http://", "https://")):
             raise ValueError("not a URL: expected one starting with https:// (or http://)")
+        return value
+
+    @field_validator("discord_api_base_url")
+    @classmethod
+    def _discord_api_base_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("not a URL: expected one such as https://discord.com/api/v10 (or a proxy's, http://)")
+        return value.rstrip("/")  # discord.py appends paths such as /users/@me
+
+    @field_validator("discord_gateway_url")
+    @classmethod
+    def _discord_gateway_url(cls, value: str) -> str:
+        if not value.startswith(("ws://", "wss://")):
+            raise ValueError("not a websocket URL: expected one such as wss://gateway.discord.gg/ (or ws://)")
         return value
 
 

@@ -2,8 +2,11 @@
 
 1. Send rate: N subscriptions due at once go through the real engine (SQLite store, pacer, recorder) to a
    fake Telegram sender that enforces the limit itself (a sliding window: more than `rate` sends in any
-   second gets a 429). Measured in REAL time (wall clock); the limit is scaled up from Telegram's 25/s so
-   the run takes seconds, not minutes. Reports the achieved rate as a percentage of the limit.
+   second gets a 429). Half are in `daily` mode (a countdown post), half in `daily` + `updates` mode with
+   an announcement dated that day in the knowledge (an announcement post, which the tick finds by asking
+   storage which subscriptions already have it). Measured in REAL time (wall clock); the limit is scaled up
+   from Telegram's 25/s so the run takes seconds, not minutes. Reports the achieved rate as a percentage of
+   the limit.
 2. Claim query: M subscriptions spread over every minute of the day and many time zones; times the
    tick's claim query (due_subscriptions) and the whole claim (query + plan + insert + advance) over
    consecutive minutes, on SQLite and (when reachable) PostgreSQL, with p50/p95.
@@ -12,6 +15,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import os
 import random
@@ -28,10 +32,12 @@ from bot.delivery.engine import DeliveryEngine
 from bot.delivery.local_times import next_occurrence
 from bot.delivery.outbox import plan_claims
 from bot.delivery.ports import Post, SendResult, SendStatus
+from bot.delivery.selection import PostSelector
 from bot.knowledge.loader import KnowledgeBase, load_knowledge
+from bot.knowledge.schema import Announcement, Heading, PostText
 from bot.settings import PROJECT_ROOT, Settings
 from bot.storage.base import Store
-from bot.storage.records import NewSubscription
+from bot.storage.records import DAILY_ONLY, Mode, NewSubscription
 from bot.storage.sql import open_store
 from bot.types import ChatRef, Platform
 
@@ -62,6 +68,7 @@ class LimitEnforcingSender:
         self.limit = limit
         self.times: list[float] = []
         self.rejected = 0
+        self.announcements = 0
         self._window: deque[float] = deque()
 
     async def send(self, post: Post) -> SendResult:
@@ -73,10 +80,27 @@ class LimitEnforcingSender:
             return SendResult(SendStatus.RATE_LIMITED, retry_after=1.0)
         self._window.append(now)
         self.times.append(now)
+        self.announcements += post.more_ref is not None and post.more_ref.startswith("a:")
         return SendResult.sent()
 
 
-def _row(i: int, local: dt.time, zone: str, due: dt.datetime) -> NewSubscription:
+BENCH_ANNOUNCEMENT = "bench-announcement"
+
+
+def with_announcement(kb: KnowledgeBase, day: dt.date) -> KnowledgeBase:
+    """The knowledge plus one announcement dated `day`, as if a curator had just added it."""
+    ann = Announcement(
+        id=BENCH_ANNOUNCEMENT,
+        date=day,
+        heading=Heading(en="Benchmark announcement", zh="基准测试公告"),
+        text=PostText(en="A development recorded for the benchmark.", zh="为基准测试记录的进展。"),
+        deadline=kb.primary_deadline,
+        sources=kb.deadlines[kb.primary_deadline].sources[:1],
+    )
+    return dataclasses.replace(kb, announcements={**kb.announcements, ann.id: ann})
+
+
+def _row(i: int, local: dt.time, zone: str, due: dt.datetime, modes: frozenset[Mode] = DAILY_ONLY) -> NewSubscription:
     return NewSubscription(
         chat=ChatRef(Platform.TELEGRAM, str(1_000_000 + i), None, is_group=False),
         deadline_id="law-effective",
@@ -86,6 +110,7 @@ def _row(i: int, local: dt.time, zone: str, due: dt.datetime) -> NewSubscription
         created_by="bench",
         created_at=START - dt.timedelta(days=1),
         next_due_at=due,
+        modes=modes,
     )
 
 
@@ -98,7 +123,11 @@ async def bench_send_rate(kb: KnowledgeBase, count: int, rate: int, workdir: Pat
     store = await open_store(f"sqlite+aiosqlite:///{workdir / 'send.sqlite3'}")
     try:
         due = START.replace(hour=9)
-        await store.bulk_add_subscriptions([_row(i, due.time(), "UTC", due) for i in range(count)])
+        news = frozenset({Mode.DAILY, Mode.UPDATES})
+        await store.bulk_add_subscriptions(
+            [_row(i, due.time(), "UTC", due, news if i % 2 else DAILY_ONLY) for i in range(count)]
+        )
+        kb = with_announcement(kb, due.date())
         sender = LimitEnforcingSender(rate)
         settings = Settings(
             _env_file=None,
@@ -120,14 +149,18 @@ async def bench_send_rate(kb: KnowledgeBase, count: int, rate: int, workdir: Pat
     span = sender.times[-1] - sender.times[0] if sent > 1 else float("nan")
     achieved = (sent - 1) / span if sent > 1 else 0.0
     return (
-        f"send rate (real time, SQLite store): {report.claimed} claimed, {sent} sent, recorded {states}\n"
+        f"send rate (real time, SQLite store): {report.claimed} claimed, {sent} sent "
+        f"({sent - sender.announcements} countdown and {sender.announcements} announcement posts), "
+        f"recorded {states}\n"
         f"  limit {rate}/s enforced by the fake platform; achieved {achieved:.1f}/s = {100 * achieved / rate:.1f}% "
         f"of the limit over {span:.1f}s (first to last send); 429s from the platform: {sender.rejected}; "
         f"total with claim and recording {total:.1f}s"
     )
 
 
-async def bench_claim_query(url: str, count: int, samples: int, schema: str | None, label: str) -> str:
+async def bench_claim_query(
+    kb: KnowledgeBase, url: str, count: int, samples: int, *, schema: str | None, label: str
+) -> str:
     store = await open_store(url, schema=schema)
     try:
         rng = random.Random(7)
@@ -140,9 +173,9 @@ async def bench_claim_query(url: str, count: int, samples: int, schema: str | No
         t_seed = time.perf_counter()
         await store.bulk_add_subscriptions(rows)
         seeded = time.perf_counter() - t_seed
-        steady = await _time_ticks(store, [now0 + dt.timedelta(minutes=m) for m in range(1, samples + 1)])
+        steady = await _time_ticks(store, kb, [now0 + dt.timedelta(minutes=m) for m in range(1, samples + 1)])
         # backlog: a day later everything is due at once; each tick claims a full batch of 1000
-        backlog = await _time_ticks(store, [now0 + dt.timedelta(days=1, minutes=m) for m in range(5)])
+        backlog = await _time_ticks(store, kb, [now0 + dt.timedelta(days=1, minutes=m) for m in range(5)])
     finally:
         await store.close()
     return (
@@ -167,14 +200,15 @@ class _Timings:
         )
 
 
-async def _time_ticks(store: Store, moments: list[dt.datetime]) -> _Timings:
+async def _time_ticks(store: Store, kb: KnowledgeBase, moments: list[dt.datetime]) -> _Timings:
     out = _Timings()
+    countdowns = PostSelector(kb, [], set())
     grace = dt.timedelta(hours=6)
     for now in moments:
         t1 = time.perf_counter()
         due = await store.due_subscriptions(now, [Platform.TELEGRAM], 1000)
         t2 = time.perf_counter()
-        plan = plan_claims(due, now, grace)
+        plan = plan_claims(due, now, grace, countdowns.choose)
         await store.claim(plan.claims, plan.advances, owner="bench", lease_until=now + dt.timedelta(minutes=5), now=now)
         t3 = time.perf_counter()
         out.query_ms.append((t2 - t1) * 1000)
@@ -221,7 +255,7 @@ async def delivery_bench(
         lines.append(await bench_send_rate(kb, subscriptions, rate, workdir))
         lines.append(
             await bench_claim_query(
-                f"sqlite+aiosqlite:///{workdir / 'claim.sqlite3'}", claim_rows, samples, None, "SQLite"
+                kb, f"sqlite+aiosqlite:///{workdir / 'claim.sqlite3'}", claim_rows, samples, schema=None, label="SQLite"
             )
         )
     pg_url = postgres_url or os.environ.get("BANBOT_BENCH_POSTGRES_URL", DEFAULT_PG_URL)
@@ -232,7 +266,7 @@ async def delivery_bench(
         lines.append(f"PostgreSQL: skipped ({pg_url.split('@')[-1]} unreachable: {type(exc).__name__})")
     else:
         try:
-            lines.append(await bench_claim_query(pg_url, claim_rows, samples, schema, "PostgreSQL"))
+            lines.append(await bench_claim_query(kb, pg_url, claim_rows, samples, schema=schema, label="PostgreSQL"))
         finally:
             await _pg_schema(pg_url, f'DROP SCHEMA "{schema}" CASCADE')
     return "\n".join(lines)

@@ -1,7 +1,9 @@
-"""Countdowns: calendar days until or since a deadline, in the reader's time zone."""
+"""Countdowns: calendar days until or since a deadline, in the reader's time zone; which days are milestones;
+what comes next."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, tzinfo
 from zoneinfo import ZoneInfo
 
@@ -48,18 +50,97 @@ def countdown_line(deadline: Deadline, now: datetime, tz: tzinfo, lang: Lang) ->
     return f"{_plural(-days, 'day')} since {title} ({when})."
 
 
+MILESTONE_STEPS = (100, 365)
+"""After (and before) the day: every multiple of 100 days (100, 200 … 500 …) and of 365 (365, 730 …)."""
+FINAL_DAYS = (30, 7, 1)
+"""Before the day, also these many days ahead."""
+
+
+def is_milestone(days_since: int) -> bool:
+    """Whether a day is a milestone, given the calendar days since the deadline's day in the chat's zone
+    (negative before it): the day itself, every 100 days, every 365 days, and 30, 7 and 1 day(s) before."""
+    if days_since == 0:
+        return True
+    distance = abs(days_since)
+    if any(distance % step == 0 for step in MILESTONE_STEPS):
+        return True
+    return days_since < 0 and distance in FINAL_DAYS
+
+
+def next_milestones(deadline: Deadline, after: date, count: int) -> list[date]:
+    """The next `count` milestone days strictly after the date `after`."""
+    out: list[date] = []
+    day = deadline_day(deadline)
+    since = (after - day).days + 1
+    while len(out) < count:
+        if is_milestone(since):
+            out.append(date.fromordinal(day.toordinal() + since))
+        since += 1
+    return out
+
+
+_LEADING_ARTICLE = re.compile(r"^the\s+", re.IGNORECASE)
+
+
+def sentence_case(title: str) -> str:
+    """A lower-case inline title as a heading: 'the end of Trump's first delay' -> "End of Trump's first delay"."""
+    text = _LEADING_ARTICLE.sub("", title.strip(), count=1)
+    return text[:1].upper() + text[1:]
+
+
+def heading(deadline: Deadline, lang: Lang) -> str:
+    """The deadline's heading for titles: the curated one, else its title in sentence case."""
+    if deadline.heading is not None:
+        return deadline.heading.get(lang)
+    return sentence_case(deadline.title.get(lang))
+
+
+_SENTENCE_END = re.compile(r"(?<=[a-z0-9)”\"])[.!?](?=\s+[A-Z“\"])|。")
+
+
+def short_status(deadline: Deadline, lang: Lang) -> str:
+    """The status in one or two sentences: the curated `short`, else the status's first sentence."""
+    if deadline.short is not None:
+        return deadline.short.get(lang)
+    status = deadline.status.get(lang)
+    end = _SENTENCE_END.search(status)
+    return status[: end.end()] if end else status
+
+
+def next_upcoming(kb: KnowledgeBase, now: datetime, tz: tzinfo) -> Deadline | None:
+    """The soonest deadline whose day is still ahead (in `tz`), if any."""
+    ahead = [d for d in kb.deadlines.values() if days_until(d, now, tz) > 0]
+    return min(ahead, key=lambda d: (d.at, d.id), default=None)
+
+
+def next_line(kb: KnowledgeBase, now: datetime, tz: tzinfo, lang: Lang, shown_id: str | None = None) -> str | None:
+    """'Next: <title> on <date> (N days).' for the soonest upcoming deadline, unless it is `shown_id`."""
+    upcoming = next_upcoming(kb, now, tz)
+    if upcoming is None or upcoming.id == shown_id:
+        return None
+    days = days_until(upcoming, now, tz)
+    when = format_date(deadline_day(upcoming), lang)
+    if lang == "zh":
+        return f"下一个日期：{upcoming.title.zh}（{when}），还有 {days} 天。"
+    return f"Next: {upcoming.title.en} on {when} ({_plural(days, 'day')})."
+
+
 def render_countdown(kb: KnowledgeBase, deadline_id: str | None, now: datetime, tz: tzinfo, lang: Lang) -> Reply:
-    """The countdown reply for a deadline (the primary one by default), with its status once it has passed."""
+    """The countdown reply for a deadline (the primary one by default), with its status once it has passed,
+    and the next upcoming deadline when that is another one."""
     deadline = kb.deadlines[deadline_id or kb.primary_deadline]
     paragraphs = [countdown_line(deadline, now, tz, lang)]
     if days_until(deadline, now, tz) <= 0:
         status = deadline.status.zh if lang == "zh" else deadline.status.en
         paragraphs.append(("现状：" if lang == "zh" else "What happened: ") + status)
+    upcoming = next_line(kb, now, tz, lang, shown_id=deadline.id)
+    if upcoming:
+        paragraphs.append(upcoming)
     return Reply(
         kind=ReplyKind.COUNTDOWN,
         text="\n\n".join(paragraphs),
         lang=lang,
-        title=deadline.title.zh if lang == "zh" else deadline.title.en,
+        title=heading(deadline, lang),
         confidence=1.0,
         sources=shown(refs := source_refs(kb, deadline.sources)),
         more_sources=more(refs),

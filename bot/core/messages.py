@@ -100,44 +100,85 @@ MISSING_PERMISSIONS = Message(
 )
 
 # --- subscriptions ---------------------------------------------------------------------------------
+# What a subscription posts, past-aware: never "a countdown to" a date that has come, but posts "about" it.
+
+POSTS_DAILY_AHEAD = Message("a daily countdown to {deadline}", "每天发布{deadline}倒计时")
+POSTS_DAILY_PASSED = Message("daily posts about {deadline}", "每天发布关于{deadline}的消息")
+POSTS_MILESTONES_AHEAD = Message("a countdown to {deadline} on milestone days", "在里程碑日发布{deadline}倒计时")
+POSTS_MILESTONES_PASSED = Message("posts about {deadline} on milestone days", "在里程碑日发布关于{deadline}的消息")
+POSTS_UPDATES_ONLY = Message(
+    "news posts when there is a new development (with the count for {deadline})",
+    "有新动态时发布消息（附{deadline}的天数）",
+)
+AND_UPDATES = Message(", and news when there is some", "，并在有新动态时发布消息")
+MODE_DAILY = Message("daily", "每日")
+MODE_MILESTONES = Message("milestones", "里程碑")
+MODE_UPDATES = Message("updates", "新动态")
 
 SUBSCRIBED = Message(
-    "Subscribed (#{id}): a daily countdown to {deadline} at {time} ({tz}).",
-    "已订阅（#{id}）：每天 {time}（{tz}）发布{deadline}倒计时。",
+    "Subscribed (#{id}): {what}, at {time} ({tz}).", "已订阅（#{id}）：{what}，时间为 {time}（{tz}）。"
+)
+MODES_CHANGED = Message(
+    "Changed (#{id}): now {what}, at {time} ({tz}).", "已更改（#{id}）：现在{what}，时间为 {time}（{tz}）。"
 )
 FIRST_POST = Message(" First post: {when}.", "第一条：{when}。")
-TO_STOP = Message(" To stop: /unsubscribe {id}.", "取消请用 /unsubscribe {id}。")
-SUBSCRIPTIONS_TITLE = Message("Countdown subscriptions here:", "本聊天的倒计时订阅：")
-SUBSCRIPTION_LINE = Message(
-    "#{id} countdown to {deadline}, daily at {time} ({tz})",
-    "#{id} {deadline}倒计时，每天 {time}（{tz}）",
+NEXT_MILESTONE = Message(" Next milestone: {when}.", "下一个里程碑：{when}。")
+MILESTONES_NOTE = Message(
+    " Milestones: the day itself, every 100 days and every 365 days.", "里程碑日：当天、每满100天、每满365天。"
 )
+TO_STOP = Message(" To stop: /unsubscribe {id}.", "取消请用 /unsubscribe {id}。")
+SUBSCRIPTIONS_TITLE = Message("Subscriptions here:", "本聊天的订阅：")
+SUBSCRIPTION_LINE = Message("#{id} {what}, at {time} ({tz}) [{modes}]", "#{id} {what}，时间 {time}（{tz}）［{modes}］")
 SUBSCRIPTION_PAUSED = Message(", paused", "，已暂停")
 NEXT_POSTS = Message("\n   next: {when}", "\n   接下来：{when}")
+NEXT_MILESTONES = Message("\n   next milestones: {when}", "\n   接下来的里程碑：{when}")
 NO_SUBSCRIPTIONS = Message(
-    "No countdown subscriptions here. Use /subscribe to get a daily countdown post.",
-    "这里还没有倒计时订阅。使用 /subscribe 每天接收倒计时。",
+    "No subscriptions here. Use /subscribe to get countdown posts and news.",
+    "这里还没有订阅。使用 /subscribe 接收倒计时和新动态。",
 )
 UNSUBSCRIBED_ONE = Message(
-    "Unsubscribed #{id}: no more daily countdown to {deadline} at {time} ({tz}) here.",
-    "已取消 #{id}：这里不再每天 {time}（{tz}）发布{deadline}倒计时。",
+    "Unsubscribed #{id}: {what}, at {time} ({tz}). Nothing more will be posted for it here.",
+    "已取消 #{id}：{what}，时间为 {time}（{tz}）。这里不会再为它发布消息。",
 )
-UNSUBSCRIBED_ALL = Message(
-    "Unsubscribed: {count} countdown subscription(s) removed.",
-    "已取消订阅：删除了 {count} 个倒计时订阅。",
-)
+UNSUBSCRIBED_ALL = Message("Unsubscribed: {count} subscription(s) removed.", "已取消订阅：删除了 {count} 个订阅。")
 WHICH_SUBSCRIPTION = Message(
-    "This chat has {count} countdown subscriptions. Say which one to stop: /unsubscribe <number>, "
+    "This chat has {count} subscriptions. Say which one to stop: /unsubscribe <number>, "
     "or /unsubscribe all to stop every one.\n{listing}",
-    "本聊天有 {count} 个倒计时订阅。请指明要取消哪一个：/unsubscribe <编号>；"
-    "或用 /unsubscribe all 全部取消。\n{listing}",
+    "本聊天有 {count} 个订阅。请指明要取消哪一个：/unsubscribe <编号>；或用 /unsubscribe all 全部取消。\n{listing}",
 )
 UNSUBSCRIBE_USAGE = Message(
     "“{arg}” is not a subscription number. Use /unsubscribe <number> (see /subscriptions), "
-    "or /unsubscribe all to stop every countdown here.",
-    "“{arg}”不是订阅编号。请用 /unsubscribe <编号>（见 /subscriptions），或用 /unsubscribe all 取消这里的全部倒计时。",
+    "or /unsubscribe all to stop every subscription here.",
+    "“{arg}”不是订阅编号。请用 /unsubscribe <编号>（见 /subscriptions），或用 /unsubscribe all 取消这里的全部订阅。",
 )
 REMOVED_DEADLINE = Message("a deadline no longer tracked", "已不再跟踪的截止日期")
+ALREADY_SUBSCRIBED = Message(
+    "This chat already gets posts about {deadline} at {time} ({tz}): subscription #{id}. Nothing changed. "
+    "To change what it posts, name the modes (daily, milestones, updates).",
+    "本聊天已订阅 {time}（{tz}）关于{deadline}的消息（#{id}），无需重复订阅。"
+    "如需更改发布内容，请指定模式（daily、milestones、updates）。",
+)
+TOO_MANY_SUBSCRIPTIONS = Message(
+    "This chat already has {count} subscriptions, the most allowed. Remove one with /unsubscribe <number> first.",
+    "本聊天已有 {count} 个订阅，已达上限。请先用 /unsubscribe <编号> 取消一个。",
+)
+NO_SUCH_SUBSCRIPTION = Message(
+    "There is no subscription #{id} in this chat. Use /subscriptions to see the numbers.",
+    "本聊天没有编号为 #{id} 的订阅。用 /subscriptions 查看编号。",
+)
+UNKNOWN_MODE = Message(
+    "Unknown mode “{text}”. Modes: daily, milestones (the day itself, every 100 days, every 365 days) and "
+    "updates (new developments); combine them with +, e.g. milestones+updates.",
+    "未知的模式“{text}”。可用：daily（每日）、milestones（里程碑：当天、每满100天、每满365天）、"
+    "updates（新动态），可用 + 组合，例如 milestones+updates。",
+)
+
+# --- posts -------------------------------------------------------------------------------------------
+
+POST_GONE = Message(
+    "That post is no longer available: its topic was removed from what I know. Try /countdown or ask me.",
+    "这条消息已不可用：相关内容已被移除。请试试 /countdown 或直接提问。",
+)
 
 # --- what admins type for /subscribe and /countdown -------------------------------------------------
 

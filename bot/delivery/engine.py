@@ -1,7 +1,11 @@
 """The delivery engine: each tick claims due posts in the database, then sends them in the background.
 
+A post is a countdown or an announcement, as the subscription's modes choose (bot.delivery.selection); both
+go through the same claims, leases, pacing and recording.
+
 Exactly once, through restarts, storage outages and several processes:
-- a post is claimed by inserting its delivery row, unique per (subscription, local date): one process wins;
+- a post is claimed by inserting its delivery row, unique per (subscription, local date) and, for an
+  announcement, per (subscription, announcement): one process wins;
 - a claim carries a short lease (30 s by default) that a heartbeat renews every sixth of it while the owner
   lives; a crashed owner's claims expire and the next heartbeat of any process takes them over, so within
   about 35 s (posts that were mid-send when it died may go out twice, nothing is lost). A store only one
@@ -29,10 +33,11 @@ from bot.delivery.ports import Sender
 from bot.delivery.ratelimit import Pacer, platform_limits
 from bot.delivery.recorder import OutcomeRecorder
 from bot.delivery.scheduler import Job, TickScheduler
+from bot.delivery.selection import ANNOUNCEMENT_GRACE_DAYS, PostSelector, recent_announcements
 from bot.knowledge.loader import KnowledgeBase
 from bot.settings import Settings
 from bot.storage.base import Store
-from bot.storage.records import ClaimedDelivery, DeliveryState, Outcome
+from bot.storage.records import ClaimedDelivery, DeliveryState, Mode, Outcome, SubscriptionRecord
 from bot.types import Clock, Platform, Sleep
 
 log = logging.getLogger(__name__)
@@ -48,6 +53,8 @@ class TickReport:
     skipped: int
     """Posts skipped: older than the grace window, or reclaimed for a subscription that went away."""
     in_flight: int
+    quiet: int = 0
+    """Subscriptions whose post time came with nothing to post that day (milestone or news modes)."""
 
 
 def _owner_id() -> str:
@@ -69,6 +76,7 @@ class DeliveryEngine:
         owner: str | None = None,
     ) -> None:
         self.store = store
+        self._knowledge = knowledge_provider
         self.senders = dict(senders)
         self.clock = clock
         self.settings = settings
@@ -243,9 +251,11 @@ class DeliveryEngine:
         room = self.settings.delivery_claim_batch - len(self._tasks) - len(reclaimed)
         platforms = list(self.senders)
         fresh: list[ClaimedDelivery] = []
+        quiet = 0
         if room > 0 and platforms:
             due = await self.store.due_subscriptions(now, platforms, room)
-            plan = plan_claims(due, now, self._grace)
+            plan = plan_claims(due, now, self._grace, (await self._selector(due, now)).choose)
+            quiet = plan.quiet
             if plan.skipped:
                 for sub_id, n in plan.skipped.items():
                     log.debug("subscription %d: skipped %d post(s) older than the grace window", sub_id, n)
@@ -261,16 +271,29 @@ class DeliveryEngine:
             )
             by_id = {sub.id: sub for sub in due}
             fresh = [
-                ClaimedDelivery(won[c.subscription_id], by_id[c.subscription_id], c.local_date, c.due_at, 0)
+                ClaimedDelivery(
+                    won[c.subscription_id], by_id[c.subscription_id], c.local_date, c.due_at, 0, c.announcement_id
+                )
                 for c in plan.claims
                 if c.subscription_id in won
             ]
         for delivery in (*reclaimed, *fresh):
             self._dispatch(delivery)
         self._count(len(fresh), len(reclaimed), skipped)
+        self.stats["quiet"] += quiet
         await self._maybe_prune(now)
         self._last_tick_at = now
-        return TickReport(len(fresh), len(reclaimed), skipped, len(self._tasks))
+        return TickReport(len(fresh), len(reclaimed), skipped, len(self._tasks), quiet)
+
+    async def _selector(self, due: list[SubscriptionRecord], now: dt.datetime) -> PostSelector:
+        """What each due subscription posts today, knowing which announcements it already has a row for."""
+        kb = self._knowledge()
+        recent = recent_announcements(kb, now)
+        listening = [sub.id for sub in due if Mode.UPDATES in sub.modes]
+        announced: set[tuple[int, str]] = set()
+        if recent and listening:
+            announced = await self.store.announced(listening, [a.id for a in recent])
+        return PostSelector(kb, recent, announced)
 
     def _count(self, claimed: int, reclaimed: int, skipped: int) -> None:
         self.stats["claimed"] += claimed
@@ -314,7 +337,9 @@ class DeliveryEngine:
         if self._last_prune is not None and now - self._last_prune < _PRUNE_EVERY:
             return
         self._last_prune = now
-        before = (now - dt.timedelta(days=self.settings.delivery_retention_days)).date()
+        # Rows of announcements that may still be posted stay: they are what keeps each one to a single post.
+        keep_days = max(self.settings.delivery_retention_days, ANNOUNCEMENT_GRACE_DAYS + 2)
+        before = (now - dt.timedelta(days=keep_days)).date()
         pruned = await self.store.prune_deliveries(before)
         if pruned:
             log.info("pruned %d delivery row(s) older than %s", pruned, before)

@@ -1,5 +1,8 @@
 """The outbox: plan claims for due subscriptions, then send one claimed post and record what happened.
 
+Planning: each due subscription's post day is decided by the time maths (local_times.decide_due) and what
+it posts that day by its modes (selection.PostSelector): quiet days only move next_due_at on.
+
 Sending classifies every outcome (ports.SendStatus): SENT is recorded; RATE_LIMITED holds back that chat
 only and retries; TRANSIENT retries with exponential backoff up to `send_max_attempts`; GONE deactivates
 the chat's subscriptions; MIGRATED moves them to the new chat id and resends there.
@@ -14,11 +17,12 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from bot.core.countdown import render_countdown
+from bot.core.posts import announcement_post, countdown_post, post_ref
 from bot.delivery.local_times import decide_due
 from bot.delivery.ports import Post, Sender, SendResult, SendStatus
 from bot.delivery.ratelimit import Pacer
 from bot.delivery.recorder import OutcomeRecorder
+from bot.delivery.selection import PostChoice
 from bot.knowledge.loader import KnowledgeBase
 from bot.storage.base import SubscriptionStore
 from bot.storage.records import Advance, Claim, ClaimedDelivery, DeliveryState, Outcome, SubscriptionRecord
@@ -31,29 +35,40 @@ _MAX_MIGRATIONS = 2  # a chat that keeps "migrating" is treated as a failure, no
 _RATE_LIMIT_ATTEMPTS_FACTOR = 4  # 429s are expected under load: allow more of them than transient errors
 
 
+Chooser = Callable[[SubscriptionRecord, dt.date], PostChoice | None]
+"""What a subscription posts on a post day (None: nothing that day); selection.PostSelector.choose."""
+
+
 @dataclass(frozen=True, slots=True)
 class ClaimPlan:
     claims: list[Claim]
     advances: list[Advance]
     skipped: dict[int, int]
     """subscription id -> posts skipped because they were older than the grace window."""
+    quiet: int = 0
+    """Subscriptions due now with nothing to post today (milestone or news modes on an ordinary day)."""
 
 
-def plan_claims(due: Sequence[SubscriptionRecord], now: dt.datetime, grace: dt.timedelta) -> ClaimPlan:
+def plan_claims(due: Sequence[SubscriptionRecord], now: dt.datetime, grace: dt.timedelta, choose: Chooser) -> ClaimPlan:
     """Decide, for each due subscription, which post (if any) to claim and when it is next due."""
     claims: list[Claim] = []
     advances: list[Advance] = []
     skipped: dict[int, int] = {}
+    quiet = 0
     for sub in due:
         if sub.next_due_at is None:
             continue
         decision = decide_due(sub.next_due_at, now, sub.local_time, ZoneInfo(sub.timezone), grace)
         if decision.post is not None:
-            claims.append(Claim(sub.id, decision.post.local_date, decision.post.at))
+            choice = choose(sub, decision.post.local_date)
+            if choice is None:
+                quiet += 1
+            else:
+                claims.append(Claim(sub.id, decision.post.local_date, decision.post.at, choice.announcement_id))
         if decision.skipped:
             skipped[sub.id] = decision.skipped
         advances.append(Advance(sub.id, sub.next_due_at, decision.next_due.at))
-    return ClaimPlan(claims, advances, skipped)
+    return ClaimPlan(claims, advances, skipped, quiet)
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,15 +81,23 @@ class RetryPolicy:
         return float(min(self.backoff_max, self.backoff * (2 ** max(0, failures - 1))))
 
 
-def render_post(kb: KnowledgeBase, delivery: ClaimedDelivery, chat: ChatRef) -> Post:
-    """The countdown as of the post's own due time, so a late post still counts from its local date."""
+def render_post(kb: KnowledgeBase, delivery: ClaimedDelivery, chat: ChatRef) -> Post | None:
+    """The post as of its own due time, so a late post still counts from its local date; None when its
+    announcement has been withdrawn from the knowledge since it was claimed."""
     sub = delivery.subscription
     deadline_id = sub.deadline_id
     if deadline_id not in kb.deadlines:
         log.warning("subscription %d: deadline %r no longer exists, posting the primary", sub.id, deadline_id)
         deadline_id = kb.primary_deadline
-    reply = render_countdown(kb, deadline_id, delivery.due_at, ZoneInfo(sub.timezone), sub.lang)
-    return Post(chat=chat, reply=reply, key=delivery.key)
+    tz = ZoneInfo(sub.timezone)
+    news = delivery.announcement_id
+    if news is None:
+        reply = countdown_post(kb, deadline_id, delivery.due_at, tz, sub.lang)
+    elif news in kb.announcements:
+        reply = announcement_post(kb, news, deadline_id=deadline_id, at=delivery.due_at, tz=tz, lang=sub.lang)
+    else:
+        return None
+    return Post(chat=chat, reply=reply, key=delivery.key, more_ref=post_ref(deadline_id, news))
 
 
 class Deliverer:
@@ -112,9 +135,13 @@ class Deliverer:
         try:
             post = render_post(self._knowledge(), delivery, chat)
         except Exception as exc:  # a broken knowledge reload must not kill the broadcast
-            log.exception("subscription %d: cannot render the countdown", sub.id)
+            log.exception("subscription %d: cannot render the post", sub.id)
             await self._finish(delivery, DeliveryState.FAILED, delivery.attempts, f"render: {exc!r}")
             return DeliveryState.FAILED
+        if post is None:
+            log.warning("subscription %d: announcement %s was withdrawn; not posted", sub.id, delivery.announcement_id)
+            await self._finish(delivery, DeliveryState.SKIPPED, delivery.attempts, "announcement withdrawn")
+            return DeliveryState.SKIPPED
         attempts, transient, migrations = delivery.attempts, 0, 0
         max_total = self._policy.max_attempts * _RATE_LIMIT_ATTEMPTS_FACTOR
         while True:

@@ -1,7 +1,8 @@
 """Parse what users type for /subscribe, /unsubscribe and /countdown, with helpful refusals in en/zh.
 
-One parser for every surface: the console, Telegram and Discord (whose options are joined into the same
-text) accept and refuse exactly the same input, and quote at most a few dozen characters of it back.
+One parser for every surface: the console, Telegram and Discord (whose options, modes and deadline included,
+are joined into the same text) accept and refuse exactly the same input, and quote at most a few dozen
+characters of it back.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import functools
 import re
 import unicodedata
 import zoneinfo
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Final, Literal
 
@@ -18,6 +20,7 @@ from rapidfuzz import fuzz, process
 
 from bot.core import messages as m
 from bot.core.messages import echo
+from bot.delivery.modes import Mode, extract_modes
 from bot.errors import SubscriptionError
 from bot.types import Lang
 
@@ -211,10 +214,12 @@ def parse_deadline(text: str | None, valid: list[str], primary: str, lang: Lang)
 
 @dataclass(frozen=True, slots=True)
 class SubscribeArgs:
-    """What `/subscribe [HH:MM] [time zone]` was given; None for what was left out."""
+    """What `/subscribe [HH:MM] [time zone] [modes] [deadline id]` was given; None for what was left out."""
 
     time_text: str | None
     tz_text: str | None
+    modes: frozenset[Mode] | None = None
+    deadline_id: str | None = None
 
 
 _MERIDIEM = {"am", "pm", "a.m.", "p.m."}
@@ -225,10 +230,20 @@ def _looks_like_time(word: str) -> bool:
     return word[:1].isdigit()
 
 
-def parse_subscribe_args(text: str) -> SubscribeArgs:
-    """Split `/subscribe` arguments into a time and a zone: "09:00 Europe/Paris", "Europe/Paris",
-    "Europe/Paris 9am", "9 pm new york". Nothing is judged here: parse_time and parse_timezone explain."""
-    words = _clean(text).split(" ") if text.strip() else []
+def parse_subscribe_args(text: str, deadlines: Collection[str] = ()) -> SubscribeArgs:
+    """Split `/subscribe` arguments into a time, a zone, modes and a deadline: "09:00 Europe/Paris",
+    "Europe/Paris 9am milestones+updates", "daily jv-close 9 pm new york". Modes and a deadline id (one of
+    `deadlines`) may stand anywhere among the words. Nothing else is judged here: parse_time and
+    parse_timezone explain."""
+    modes, rest = extract_modes(_clean(text)) if text.strip() else (None, "")
+    known = {d.lower() for d in deadlines}
+    words: list[str] = []
+    deadline: str | None = None
+    for word in rest.split(" ") if rest else []:
+        if deadline is None and word.lower() in known:
+            deadline = word.lower()
+        else:
+            words.append(word)
     time_words: list[str] = []
     if words and _looks_like_time(words[0]):
         take = 2 if len(words) > 1 and words[1].lower() in _MERIDIEM else 1
@@ -237,7 +252,7 @@ def parse_subscribe_args(text: str) -> SubscribeArgs:
         time_words, words = words[-1:], words[:-1]
     elif len(words) > 2 and _looks_like_time(words[-2]) and words[-1].lower() in _MERIDIEM:
         time_words, words = words[-2:], words[:-2]
-    return SubscribeArgs(" ".join(time_words) or None, " ".join(words) or None)
+    return SubscribeArgs(" ".join(time_words) or None, " ".join(words) or None, modes, deadline)
 
 
 UNSUBSCRIBE_ALL: Final = "all"

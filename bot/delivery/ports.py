@@ -6,22 +6,27 @@ Nothing here imports a platform SDK or the database: adapters and the delivery e
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
 
 from bot.core.models import Reply
+from bot.storage.records import DAILY_ONLY, Mode
 from bot.types import ChatRef, Lang, Platform
 
 
 @dataclass(frozen=True, slots=True)
 class Post:
-    """One countdown post to send."""
+    """One subscription post to send: a countdown or an announcement (bot.core.posts)."""
 
     chat: ChatRef
     reply: Reply
     key: str
     """Stable per (subscription, local date): senders use it as an idempotency key (Discord nonce)."""
+    more_ref: str | None = None
+    """For a "More" button: `bot.core.posts.post_more(kb, more_ref, now, tz, lang)` renders the whole post
+    again (at most 65 characters: 'd:' or 'a:' and an id)."""
 
 
 class SendStatus(StrEnum):
@@ -67,7 +72,11 @@ class SubscriptionView:
     paused: bool
     created_by: str
     next_posts: tuple[dt.datetime, ...]
-    """The next three post times, in the subscription's time zone."""
+    """The next three post times, in the subscription's time zone: every day's in `daily` mode, the milestone
+    days' in `milestones` mode, none in `updates` mode alone (those come with news)."""
+    modes: frozenset[Mode] = DAILY_ONLY
+    passed: bool = False
+    """The deadline's day has come (in the subscription's zone): posts are "about" it, no longer "to" it."""
 
 
 class Subscriptions(Protocol):
@@ -82,7 +91,11 @@ class Subscriptions(Protocol):
         time_text: str | None = None,
         tz_text: str | None = None,
         deadline_id: str | None = None,
-    ) -> SubscriptionView: ...
+        modes: Collection[Mode] | None = None,
+    ) -> SubscriptionView:
+        """Subscribe the chat; `modes` None means the default (bot.delivery.modes.default_modes). Subscribing
+        again with the same deadline, time and zone but other modes changes the existing subscription's."""
+        ...
 
     async def unsubscribe(self, chat: ChatRef, *, lang: Lang, subscription_id: int | None = None) -> int:
         """Remove one subscription by id, or every one of the chat; returns how many were removed."""

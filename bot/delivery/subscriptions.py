@@ -5,24 +5,23 @@ from __future__ import annotations
 import builtins
 import datetime as dt
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from zoneinfo import ZoneInfo
 
-from bot.delivery.local_times import next_occurrence, next_posts
+from bot.core import messages as m
+from bot.core.countdown import days_until, next_milestones
+from bot.delivery.local_times import next_occurrence, next_posts, occurrence
+from bot.delivery.modes import default_modes
 from bot.delivery.parsing import parse_deadline, parse_time, parse_timezone
 from bot.delivery.ports import SubscriptionView
 from bot.errors import DuplicateSubscriptionError, SubscriptionError
 from bot.knowledge.loader import KnowledgeBase
 from bot.settings import Settings
 from bot.storage.base import SubscriptionStore
-from bot.storage.records import NewSubscription, SubscriptionRecord
+from bot.storage.records import Mode, NewSubscription, SubscriptionRecord, encode_modes
 from bot.types import ChatRef, Clock, Lang
 
 log = logging.getLogger(__name__)
-
-
-def _msg(lang: Lang, en: str, zh: str) -> str:
-    return zh if lang == "zh" else en
 
 
 class SubscriptionService:
@@ -42,9 +41,28 @@ class SubscriptionService:
 
     # --- views ---
 
+    def _passed(self, deadline_id: str, now: dt.datetime, tz: ZoneInfo) -> bool:
+        kb = self._knowledge()
+        deadline = kb.deadlines.get(deadline_id) or kb.deadlines[kb.primary_deadline]
+        return days_until(deadline, now, tz) <= 0
+
+    def _upcoming(self, rec: SubscriptionRecord, now: dt.datetime, tz: ZoneInfo) -> tuple[dt.datetime, ...]:
+        """The next three post times: daily ones, else milestone days' (news comes when it comes)."""
+        if rec.paused or not rec.active:
+            return ()
+        if Mode.DAILY in rec.modes:
+            return next_posts(now, rec.local_time, tz, 3)
+        if Mode.MILESTONES not in rec.modes:
+            return ()
+        kb = self._knowledge()
+        deadline = kb.deadlines.get(rec.deadline_id) or kb.deadlines[kb.primary_deadline]
+        first_day = next_occurrence(now, rec.local_time, tz).local_date
+        days = next_milestones(deadline, first_day - dt.timedelta(days=1), 3)
+        return tuple(occurrence(day, rec.local_time, tz).at.astimezone(tz) for day in days)
+
     def view(self, rec: SubscriptionRecord, now: dt.datetime | None = None) -> SubscriptionView:
         tz = ZoneInfo(rec.timezone)
-        upcoming = () if rec.paused or not rec.active else next_posts(now or self._clock(), rec.local_time, tz, 3)
+        now = now or self._clock()
         return SubscriptionView(
             id=rec.id,
             chat=rec.chat,
@@ -55,7 +73,9 @@ class SubscriptionService:
             active=rec.active,
             paused=rec.paused,
             created_by=rec.created_by,
-            next_posts=upcoming,
+            next_posts=self._upcoming(rec, now, tz),
+            modes=rec.modes,
+            passed=self._passed(rec.deadline_id, now, tz),
         )
 
     # --- ports.Subscriptions ---
@@ -69,6 +89,7 @@ class SubscriptionService:
         time_text: str | None = None,
         tz_text: str | None = None,
         deadline_id: str | None = None,
+        modes: Collection[Mode] | None = None,
     ) -> SubscriptionView:
         kb = self._knowledge()
         local_time = (
@@ -78,16 +99,11 @@ class SubscriptionService:
         tz_name = parse_timezone(tz_text or self._settings.default_timezone, lang)
         deadline = parse_deadline(deadline_id, list(kb.deadlines), kb.primary_deadline, lang)
         existing = await self._store.list_subscriptions(chat)
-        if len(existing) >= self._settings.max_subscriptions_per_chat:
-            raise SubscriptionError(
-                _msg(
-                    lang,
-                    f"This chat already has {len(existing)} subscriptions, the most allowed. "
-                    "Remove one with /unsubscribe <id> first.",
-                    f"本聊天已有 {len(existing)} 个订阅，已达上限。请先用 /unsubscribe <编号> 取消一个。",
-                )
-            )
+        again = any((s.deadline_id, s.local_time, s.timezone) == (deadline, local_time, tz_name) for s in existing)
+        if len(existing) >= self._settings.max_subscriptions_per_chat and not again:  # again: modes may change
+            raise SubscriptionError(m.TOO_MANY_SUBSCRIPTIONS.get(lang, count=len(existing)))
         now = self._clock()
+        chosen = frozenset(modes) if modes else default_modes(self._passed(deadline, now, ZoneInfo(tz_name)))
         new = NewSubscription(
             chat=chat,
             deadline_id=deadline,
@@ -97,28 +113,47 @@ class SubscriptionService:
             created_by=created_by[:128],
             created_at=now,
             next_due_at=next_occurrence(now, local_time, ZoneInfo(tz_name)).at,
+            modes=chosen,
         )
         try:
             rec = await self._store.add_subscription(new)
         except DuplicateSubscriptionError as dup:
-            at, title = local_time.strftime("%H:%M"), kb.deadlines[deadline].title.get(lang)
+            changed = await self._change_modes(dup.existing_id, frozenset(modes or ()), now)
+            if changed is not None:
+                return changed
             raise SubscriptionError(
-                _msg(
+                m.ALREADY_SUBSCRIBED.get(
                     lang,
-                    f"This chat already gets the countdown to {title} at {at} ({tz_name}): "
-                    f"subscription #{dup.existing_id}. Nothing changed.",
-                    f"本聊天已订阅每天 {at}（{tz_name}）的{title}倒计时（#{dup.existing_id}），无需重复订阅。",
+                    deadline=kb.deadlines[deadline].title.get(lang),
+                    time=local_time.strftime("%H:%M"),
+                    tz=tz_name,
+                    id=dup.existing_id,
                 )
             ) from None
         log.info(
-            "subscribed #%d: %s:%s %s at %s %s",
+            "subscribed #%d: %s:%s %s at %s %s modes=%s",
             rec.id,
             chat.platform.value,
             chat.chat_id,
             deadline,
             local_time.strftime("%H:%M"),
             tz_name,
+            encode_modes(rec.modes),
         )
+        return self.view(rec, now)
+
+    async def _change_modes(
+        self, subscription_id: int, modes: frozenset[Mode], now: dt.datetime
+    ) -> SubscriptionView | None:
+        """The same subscription asked for again with other modes: change them (None when none were asked for,
+        or they are the ones it has)."""
+        current = await self._store.get_subscription(subscription_id)
+        if not modes or current is None or current.modes == modes:
+            return None
+        rec = await self._store.set_modes(subscription_id, modes)
+        if rec is None:
+            return None
+        log.info("subscription #%d: modes %s -> %s", rec.id, encode_modes(current.modes), encode_modes(rec.modes))
         return self.view(rec, now)
 
     async def _select(self, chat: ChatRef, subscription_id: int | None, lang: Lang) -> list[SubscriptionRecord]:
@@ -127,13 +162,7 @@ class SubscriptionService:
             return subs
         chosen = [s for s in subs if s.id == subscription_id]
         if not chosen:
-            raise SubscriptionError(
-                _msg(
-                    lang,
-                    f"There is no subscription #{subscription_id} in this chat. Use /subscriptions to see the numbers.",
-                    f"本聊天没有编号为 #{subscription_id} 的订阅。用 /subscriptions 查看编号。",
-                )
-            )
+            raise SubscriptionError(m.NO_SUCH_SUBSCRIPTION.get(lang, id=subscription_id))
         return chosen
 
     async def unsubscribe(self, chat: ChatRef, *, lang: Lang, subscription_id: int | None = None) -> int:

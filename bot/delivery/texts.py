@@ -1,6 +1,9 @@
-"""The subscription texts every surface shows, in plain text (each adapter escapes or styles them).
+"""The subscription texts every surface shows, in plain text (each adapter escapes or styles them), from the
+catalogue (bot.core.messages).
 
-A subscription is always named by its deadline's title and its number, never by an internal id.
+A subscription is always named by its deadline's title and its number, never by an internal id, and what it
+posts is described past-aware: "a daily countdown to X" before X's day, "daily posts about X" from then on.
+Its modes (bot.delivery.modes parses them) are listed with it.
 """
 
 from __future__ import annotations
@@ -10,9 +13,15 @@ from collections.abc import Mapping, Sequence
 
 from bot.core import messages as m
 from bot.delivery.ports import SubscriptionView
+from bot.storage.records import Mode
 from bot.types import Lang
 
 _WEEKDAYS_ZH = "一二三四五六日"
+_LABELS: dict[Mode, m.Message] = {
+    Mode.DAILY: m.MODE_DAILY,
+    Mode.MILESTONES: m.MODE_MILESTONES,
+    Mode.UPDATES: m.MODE_UPDATES,
+}
 
 
 def format_post_time(moment: dt.datetime, lang: Lang) -> str:
@@ -22,40 +31,74 @@ def format_post_time(moment: dt.datetime, lang: Lang) -> str:
     return f"{moment:%a %b} {moment.day} {moment:%H:%M}"
 
 
-def _deadline(view: SubscriptionView, lang: Lang, titles: Mapping[str, str] | None) -> str:
+def mode_label(mode: Mode, lang: Lang) -> str:
+    """The mode's name as shown in `lang`: 'milestones' / '里程碑'."""
+    return _LABELS[mode].get(lang)
+
+
+def describe(view: SubscriptionView, lang: Lang, title: str) -> str:
+    """What the subscription posts, past-aware: 'a daily countdown to X' before X's day, 'daily posts about X'
+    from then on; 'posts about X on milestone days, and news when there is some' …"""
+    modes, ahead = view.modes, not view.passed
+    if Mode.DAILY in modes:
+        core = (m.POSTS_DAILY_AHEAD if ahead else m.POSTS_DAILY_PASSED).get(lang, deadline=title)
+    elif Mode.MILESTONES in modes:
+        core = (m.POSTS_MILESTONES_AHEAD if ahead else m.POSTS_MILESTONES_PASSED).get(lang, deadline=title)
+    else:
+        return m.POSTS_UPDATES_ONLY.get(lang, deadline=title)
+    return core + (m.AND_UPDATES.get(lang) if Mode.UPDATES in modes else "")
+
+
+def _title(view: SubscriptionView, lang: Lang, titles: Mapping[str, str] | None) -> str:
     return (titles or {}).get(view.deadline_id) or m.REMOVED_DEADLINE.get(lang)
 
 
 def _fields(view: SubscriptionView, lang: Lang, titles: Mapping[str, str] | None) -> dict[str, object]:
     return {
         "id": view.id,
-        "deadline": _deadline(view, lang, titles),
+        "what": describe(view, lang, _title(view, lang, titles)),
         "time": view.local_time.strftime("%H:%M"),
         "tz": view.timezone,
     }
 
 
-def render_line(view: SubscriptionView, lang: Lang, titles: Mapping[str, str] | None = None) -> str:
-    """One subscription with its next post times: '#3 countdown to …, daily at 09:00 (UTC)'."""
-    line = m.SUBSCRIPTION_LINE.get(lang, **_fields(view, lang, titles))
+def _milestones_only(view: SubscriptionView) -> bool:
+    return Mode.MILESTONES in view.modes and Mode.DAILY not in view.modes
+
+
+def render_subscription_line(view: SubscriptionView, lang: Lang, titles: Mapping[str, str] | None = None) -> str:
+    """One line of /subscriptions, with its modes and next post times: '#3 daily posts about X, at 09:00 (UTC)
+    [daily]'."""
+    sep = m.LIST_SEPARATOR.get(lang)
+    modes = sep.join(mode_label(mode, lang) for mode in Mode if mode in view.modes)
+    line = m.SUBSCRIPTION_LINE.get(lang, modes=modes, **_fields(view, lang, titles))
     if view.paused:
         return line + m.SUBSCRIPTION_PAUSED.get(lang)
-    nexts = m.LIST_SEPARATOR.get(lang).join(format_post_time(t, lang) for t in view.next_posts)
-    return line + (m.NEXT_POSTS.get(lang, when=nexts) if nexts else "")
+    nexts = sep.join(format_post_time(t, lang) for t in view.next_posts)
+    if not nexts:
+        return line
+    return line + (m.NEXT_MILESTONES if _milestones_only(view) else m.NEXT_POSTS).get(lang, when=nexts)
 
 
 def render_subscriptions(views: Sequence[SubscriptionView], lang: Lang, titles: Mapping[str, str] | None = None) -> str:
-    """The /subscriptions listing, with the next three post times of each; `titles` names the deadlines."""
+    """The /subscriptions listing, with the modes and next three post times of each; `titles` names the
+    deadlines."""
     if not views:
         return m.NO_SUBSCRIPTIONS.get(lang)
-    return "\n".join([m.SUBSCRIPTIONS_TITLE.get(lang), *(render_line(v, lang, titles) for v in views)])
+    return "\n".join([m.SUBSCRIPTIONS_TITLE.get(lang), *(render_subscription_line(v, lang, titles) for v in views)])
 
 
-def render_subscribed(view: SubscriptionView, lang: Lang, titles: Mapping[str, str] | None = None) -> str:
-    """A short confirmation after /subscribe; `titles` maps deadline ids to their titles in `lang`."""
-    text = m.SUBSCRIBED.get(lang, **_fields(view, lang, titles))
+def render_subscribed(
+    view: SubscriptionView, lang: Lang, titles: Mapping[str, str] | None = None, *, changed: bool = False
+) -> str:
+    """The confirmation after /subscribe (`changed`: an existing subscription got other modes); `titles` maps
+    deadline ids to their titles in `lang`."""
+    text = (m.MODES_CHANGED if changed else m.SUBSCRIBED).get(lang, **_fields(view, lang, titles))
     if view.next_posts:
-        text += m.FIRST_POST.get(lang, when=format_post_time(view.next_posts[0], lang))
+        first = format_post_time(view.next_posts[0], lang)
+        text += (m.FIRST_POST if Mode.DAILY in view.modes else m.NEXT_MILESTONE).get(lang, when=first)
+    if _milestones_only(view):
+        text += m.MILESTONES_NOTE.get(lang)
     return text + m.TO_STOP.get(lang, id=view.id)
 
 
@@ -70,5 +113,5 @@ def render_unsubscribed(
 
 def render_which(views: Sequence[SubscriptionView], lang: Lang, titles: Mapping[str, str] | None = None) -> str:
     """A bare /unsubscribe in a chat with several subscriptions: which one?"""
-    listing = "\n".join(render_line(v, lang, titles) for v in views)
+    listing = "\n".join(render_subscription_line(v, lang, titles) for v in views)
     return m.WHICH_SUBSCRIPTION.get(lang, count=len(views), listing=listing)

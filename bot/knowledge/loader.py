@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -13,6 +13,7 @@ from pydantic import BaseModel, ValidationError
 
 from bot.errors import KnowledgeError, Problem
 from bot.knowledge.schema import (
+    Announcement,
     Deadline,
     DeadlinesFile,
     EntriesFile,
@@ -51,6 +52,8 @@ class KnowledgeBase:
     """What the bot must decline, with a reply per kind of question."""
     starters: tuple[str, ...] = ()
     """Entry ids offered when the bot cannot help."""
+    announcements: dict[str, Announcement] = field(default_factory=dict)
+    """New developments posted to `updates` subscribers, oldest first."""
 
 
 def _field_path(loc: Iterable[int | str], data: Any) -> str:
@@ -140,21 +143,7 @@ def load_knowledge(root: Path) -> KnowledgeBase:
             entries[entry.id] = entry
             entry_file[entry.id] = rel
 
-    deadlines: dict[str, Deadline] = {}
-    primary = ""
-    deadline_path = root / "deadlines.yaml"
-    if not deadline_path.is_file():
-        problems.append(Problem("deadlines.yaml", "(file)", "missing"))
-    else:
-        parsed_deadlines = _read(deadline_path, root, DeadlinesFile, problems, digest)
-        if parsed_deadlines:
-            primary = parsed_deadlines.primary
-            for dl in parsed_deadlines.deadlines:
-                if dl.id in deadlines:
-                    problems.append(Problem("deadlines.yaml", f"deadlines(id={dl.id})", "duplicate id"))
-                deadlines[dl.id] = dl
-            if primary not in deadlines:
-                problems.append(Problem("deadlines.yaml", "primary", f"unknown deadline id {primary!r}"))
+    primary, deadlines, announcements = _read_deadlines(root, problems, digest)
 
     parsed_synonyms = _read_optional(root / "synonyms.yaml", root, SynonymsFile, problems, digest)
     synonyms = tuple(parsed_synonyms.synonyms) if parsed_synonyms else ()
@@ -168,6 +157,7 @@ def load_knowledge(root: Path) -> KnowledgeBase:
     )
 
     problems.extend(_cross_check(entries, entry_file, sources, deadlines))
+    problems.extend(_check_announcements(announcements, sources, deadlines))
     if problems:
         raise KnowledgeError(problems)
     return KnowledgeBase(
@@ -179,7 +169,34 @@ def load_knowledge(root: Path) -> KnowledgeBase:
         version=digest.hexdigest()[:12],
         out_of_scope=tuple(scope.groups),
         starters=tuple(scope.starters),
+        announcements=dict(sorted(announcements.items(), key=lambda item: (item[1].date, item[0]))),
     )
+
+
+def _read_deadlines(
+    root: Path, problems: list[Problem], digest: Any
+) -> tuple[str, dict[str, Deadline], dict[str, Announcement]]:
+    """deadlines.yaml: the primary deadline's id, the deadlines and the announcements, by id."""
+    deadlines: dict[str, Deadline] = {}
+    announcements: dict[str, Announcement] = {}
+    deadline_path = root / "deadlines.yaml"
+    if not deadline_path.is_file():
+        problems.append(Problem("deadlines.yaml", "(file)", "missing"))
+        return "", deadlines, announcements
+    parsed = _read(deadline_path, root, DeadlinesFile, problems, digest)
+    if parsed is None:
+        return "", deadlines, announcements
+    for dl in parsed.deadlines:
+        if dl.id in deadlines:
+            problems.append(Problem("deadlines.yaml", f"deadlines(id={dl.id})", "duplicate id"))
+        deadlines[dl.id] = dl
+    if parsed.primary not in deadlines:
+        problems.append(Problem("deadlines.yaml", "primary", f"unknown deadline id {parsed.primary!r}"))
+    for ann in parsed.announcements:
+        if ann.id in announcements:
+            problems.append(Problem("deadlines.yaml", f"announcements(id={ann.id})", "duplicate id"))
+        announcements[ann.id] = ann
+    return parsed.primary, deadlines, announcements
 
 
 def _cross_check(
@@ -221,4 +238,21 @@ def _cross_check(
             for sid in dl.sources
             if sid not in sources
         )
+    return problems
+
+
+def _check_announcements(
+    announcements: dict[str, Announcement], sources: dict[str, Source], deadlines: dict[str, Deadline]
+) -> list[Problem]:
+    """Every source and deadline an announcement names must exist."""
+    problems: list[Problem] = []
+    for ann in announcements.values():
+        where = f"announcements(id={ann.id})"
+        problems.extend(
+            Problem("deadlines.yaml", f"{where}.sources", f"unknown source id {sid!r}")
+            for sid in ann.sources
+            if sid not in sources
+        )
+        if ann.deadline and ann.deadline not in deadlines:
+            problems.append(Problem("deadlines.yaml", f"{where}.deadline", f"unknown deadline id {ann.deadline!r}"))
     return problems

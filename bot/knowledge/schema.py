@@ -3,7 +3,7 @@
 Layout of the knowledge directory (see knowledge/README.md):
   sources/*.yaml   {"sources": [Source, ...]}
   entries/*.yaml   {"entries": [Entry, ...]}
-  deadlines.yaml   {"primary": id, "deadlines": [Deadline, ...]}
+  deadlines.yaml   {"primary": id, "deadlines": [Deadline, ...], "announcements": [Announcement, ...]}
   synonyms.yaml    {"synonyms": [SynonymGroup, ...]}
   out_of_scope.yaml {"groups": [ScopeGroup, ...]}  (optional)
 """
@@ -142,14 +142,53 @@ class Entry(Strict):
         return value
 
 
+HEADING_MAX = 90
+"""A post's title: one short line."""
+
+
+def _sentence_case(value: str) -> str:
+    """A heading starts like a sentence: with a capital letter, a digit or a non-Latin character."""
+    if value[:1].islower():
+        raise ValueError("a heading starts with a capital letter (sentence case), e.g. “TikTok divest-or-ban deadline”")
+    if len(value) > HEADING_MAX:
+        raise ValueError(f"at most {HEADING_MAX} characters (has {len(value)})")
+    return value
+
+
+class Heading(Localized):
+    """A post's title in sentence case: "TikTok divest-or-ban deadline", not "the TikTok divest-or-ban deadline"."""
+
+    @field_validator("en", "zh")
+    @classmethod
+    def _heading(cls, value: str) -> str:
+        return _sentence_case(value)
+
+
+class PostText(Localized):
+    """A short post text, one to three sentences, in each language."""
+
+    @field_validator("en", "zh")
+    @classmethod
+    def _short(cls, value: str) -> str:
+        if len(value) > SHORT_ANSWER_MAX:
+            raise ValueError(f"at most {SHORT_ANSWER_MAX} characters (has {len(value)})")
+        return value
+
+
 class Deadline(Strict):
     """A dated moment the bot counts down to or since."""
 
     id: Id
     title: Localized
+    """How the deadline reads inside a sentence: "the TikTok divest-or-ban deadline"."""
+    heading: Heading | None = None
+    """A post's title for it, in sentence case; without one, the title with a capital and no leading "the"."""
     at: dt.datetime
     status: Localized
     """What became of this deadline (shown once it has passed)."""
+    short: PostText | None = None
+    """The status in one or two sentences, for posts (the full `status` is one tap away); without one, the
+    status's first sentence."""
     sources: list[Id] = Field(min_length=1)
     checked: dt.date | None = None
     """When a curator last verified the status."""
@@ -160,6 +199,23 @@ class Deadline(Strict):
         if value.tzinfo is None or value.utcoffset() is None:
             raise ValueError("must include a UTC offset, e.g. 2025-01-19T00:00:00-05:00")
         return value
+
+
+class Announcement(Strict):
+    """A new development, posted once to every subscription in `updates` mode (knowledge/README.md)."""
+
+    id: Id
+    date: dt.date
+    """When it happened or was announced. Posted on subscriptions' post days from this date to a few days
+    later, and only to subscriptions that existed by then."""
+    heading: Heading
+    text: PostText
+    """The post: what happened, in one to three sentences."""
+    details: Localized | None = None
+    """More for the "More" button (optional)."""
+    deadline: Id | None = None
+    """A deadline it sets or concerns (a new court date, say): the post counts down to or since it."""
+    sources: list[Id] = Field(min_length=1)
 
 
 class SynonymGroup(Strict):
@@ -208,6 +264,7 @@ class EntriesFile(Strict):
 class DeadlinesFile(Strict):
     primary: Id
     deadlines: list[Deadline] = Field(min_length=1)
+    announcements: list[Announcement] = Field(default_factory=list)
 
 
 class SynonymsFile(Strict):

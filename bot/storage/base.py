@@ -18,6 +18,7 @@ from bot.storage.records import (
     DeliveryRecord,
     FeedbackCount,
     Gap,
+    Mode,
     NewSubscription,
     Outcome,
     SubscriptionRecord,
@@ -42,6 +43,10 @@ class SubscriptionStore(Protocol):
 
     async def get_subscription(self, subscription_id: int) -> SubscriptionRecord | None: ...
 
+    async def set_modes(self, subscription_id: int, modes: frozenset[Mode]) -> SubscriptionRecord | None:
+        """Change what a subscription posts; returns it as it is now, None when it does not exist."""
+        ...
+
     async def delete_subscriptions(self, ids: Sequence[int]) -> int:
         """Delete, with their delivery rows; returns how many existed."""
         ...
@@ -60,7 +65,8 @@ class SubscriptionStore(Protocol):
 
 
 class OutboxStore(Protocol):
-    """Delivery rows: one per (subscription, local date), claimed under a lease, then sent, failed or skipped."""
+    """Delivery rows: one per (subscription, local date), and at most one per (subscription, announcement);
+    claimed under a lease, then sent, failed or skipped."""
 
     async def due_subscriptions(
         self, now: dt.datetime, platforms: Sequence[Platform], limit: int
@@ -80,6 +86,10 @@ class OutboxStore(Protocol):
         """Insert delivery rows and advance next_due_at, atomically. Only one caller wins each row:
         returns {subscription_id: delivery_id} for the rows this call won. An advance applies only if
         next_due_at still holds the value it expects."""
+        ...
+
+    async def announced(self, subscription_ids: Sequence[int], announcement_ids: Sequence[str]) -> set[tuple[int, str]]:
+        """Which of these (subscription, announcement) pairs already have a delivery row, whatever its state."""
         ...
 
     async def reclaim_expired(

@@ -12,36 +12,28 @@ import dataclasses
 import datetime as dt
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from bot.errors import DuplicateSubscriptionError
+from bot.storage.memory_curation import InMemoryCuration, utc
 from bot.storage.records import (
     Advance,
     Claim,
     ClaimedDelivery,
     DeliveryRecord,
     DeliveryState,
-    FeedbackCount,
-    Gap,
+    Mode,
     NewSubscription,
     Outcome,
     SubscriptionRecord,
 )
-from bot.types import UTC, ChatRef, Platform
+from bot.types import ChatRef, Platform
 
 _DETAIL_MAX = 1000
 _REASON_MAX = 500
 
 
-def _utc(moment: dt.datetime) -> dt.datetime:
-    """Stored as the SQL store returns it: aware, in UTC (it refuses naive datetimes alike)."""
-    if moment.tzinfo is None:
-        raise ValueError("naive datetime given to a UTC column")
-    return moment.astimezone(UTC)
-
-
 def _utc_or_none(moment: dt.datetime | None) -> dt.datetime | None:
-    return None if moment is None else _utc(moment)
+    return None if moment is None else utc(moment)
 
 
 def _place(chat: ChatRef) -> tuple[str, str, str]:
@@ -53,38 +45,17 @@ def _identity(rec: SubscriptionRecord) -> tuple[str, str, str, str, str, str]:
     return (*_place(rec.chat), rec.deadline_id, rec.local_time.strftime("%H:%M"), rec.timezone)
 
 
-@dataclass(frozen=True, slots=True)
-class _Vote:
-    helpful: bool
-    at: dt.datetime
-
-
-@dataclass(frozen=True, slots=True)
-class _GapRow:
-    id: int
-    text: str
-    norm: str
-    lang: str
-    confidence: float
-    at: dt.datetime
-
-
-class InMemoryStore:
+class InMemoryStore(InMemoryCuration):
     """bot.storage.base.Store in memory."""
 
     shared = False
 
     def __init__(self) -> None:
+        super().__init__()
         self._subs: dict[int, SubscriptionRecord] = {}
         self._deliveries: dict[int, DeliveryRecord] = {}
         self._delivery_keys: dict[tuple[int, dt.date], int] = {}
-        self._votes: dict[tuple[Platform, str, str], _Vote] = {}
-        self._gaps: dict[int, _GapRow] = {}
-        self._next_id: Counter[str] = Counter()
-
-    def _new_id(self, table: str) -> int:
-        self._next_id[table] += 1
-        return self._next_id[table]
+        self._announcement_keys: dict[tuple[int, str], int] = {}
 
     async def ping(self) -> None:
         return None
@@ -106,11 +77,12 @@ class InMemoryStore:
             timezone=new.timezone,
             lang=new.lang,
             created_by=new.created_by,
-            created_at=_utc(new.created_at),
+            created_at=utc(new.created_at),
             active=True,
             paused=False,
             inactive_reason=None,
             next_due_at=_utc_or_none(new.next_due_at),
+            modes=frozenset(new.modes),
         )
 
     def _same(self, rec: SubscriptionRecord) -> SubscriptionRecord | None:
@@ -143,11 +115,23 @@ class InMemoryStore:
     async def get_subscription(self, subscription_id: int) -> SubscriptionRecord | None:
         return self._subs.get(subscription_id)
 
+    async def set_modes(self, subscription_id: int, modes: frozenset[Mode]) -> SubscriptionRecord | None:
+        sub = self._subs.get(subscription_id)
+        if sub is None:
+            return None
+        self._subs[sub.id] = dataclasses.replace(sub, modes=frozenset(modes))
+        return self._subs[sub.id]
+
     def _delete(self, sub_id: int) -> None:
         del self._subs[sub_id]
         for d_id in [d.id for d in self._deliveries.values() if d.subscription_id == sub_id]:
-            gone = self._deliveries.pop(d_id)
-            del self._delivery_keys[(gone.subscription_id, gone.local_date)]
+            self._drop_delivery(d_id)
+
+    def _drop_delivery(self, delivery_id: int) -> None:
+        gone = self._deliveries.pop(delivery_id)
+        del self._delivery_keys[(gone.subscription_id, gone.local_date)]
+        if gone.announcement_id is not None:
+            del self._announcement_keys[(gone.subscription_id, gone.announcement_id)]
 
     async def delete_subscriptions(self, ids: Sequence[int]) -> int:
         present = {i for i in ids if i in self._subs}
@@ -211,7 +195,8 @@ class InMemoryStore:
         won: dict[int, int] = {}
         for c in sorted(claims, key=lambda c: c.subscription_id):
             key = (c.subscription_id, c.local_date)
-            if key in self._delivery_keys:
+            news = None if c.announcement_id is None else (c.subscription_id, c.announcement_id)
+            if key in self._delivery_keys or news in self._announcement_keys:
                 continue
             if c.subscription_id not in self._subs:
                 raise ValueError(f"claim for unknown subscription {c.subscription_id}")
@@ -220,25 +205,34 @@ class InMemoryStore:
                 id=d_id,
                 subscription_id=c.subscription_id,
                 local_date=c.local_date,
-                due_at=_utc(c.due_at),
+                due_at=utc(c.due_at),
                 state=DeliveryState.CLAIMED,
                 attempts=0,
                 claimed_by=owner,
-                lease_until=_utc(lease_until),
-                claimed_at=_utc(now),
+                lease_until=utc(lease_until),
+                claimed_at=utc(now),
                 finished_at=None,
                 detail=None,
+                announcement_id=c.announcement_id,
             )
             self._delivery_keys[key] = d_id
+            if news is not None:
+                self._announcement_keys[news] = d_id
             won[c.subscription_id] = d_id
         for a in advances:
             sub = self._subs.get(a.subscription_id)
             if sub is not None and sub.next_due_at == a.expected:
-                self._subs[sub.id] = dataclasses.replace(sub, next_due_at=_utc(a.next_due_at))
+                self._subs[sub.id] = dataclasses.replace(sub, next_due_at=utc(a.next_due_at))
         return won
 
     def _claimed(self, d: DeliveryRecord) -> ClaimedDelivery:
-        return ClaimedDelivery(d.id, self._subs[d.subscription_id], d.local_date, d.due_at, d.attempts)
+        sub = self._subs[d.subscription_id]
+        return ClaimedDelivery(d.id, sub, d.local_date, d.due_at, d.attempts, d.announcement_id)
+
+    async def announced(self, subscription_ids: Sequence[int], announcement_ids: Sequence[str]) -> set[tuple[int, str]]:
+        wanted = set(announcement_ids)
+        subs = set(subscription_ids)
+        return {key for key in self._announcement_keys if key[0] in subs and key[1] in wanted}
 
     def _held(self, ids: Sequence[int], owner: str) -> list[DeliveryRecord]:
         rows = (self._deliveries.get(i) for i in set(ids))
@@ -263,7 +257,7 @@ class InMemoryStore:
         ][:limit]
         taken = []
         for d in expired:
-            row = dataclasses.replace(d, claimed_by=owner, lease_until=_utc(lease_until))
+            row = dataclasses.replace(d, claimed_by=owner, lease_until=utc(lease_until))
             self._deliveries[d.id] = row
             taken.append(self._claimed(row))
         return taken
@@ -271,13 +265,13 @@ class InMemoryStore:
     async def renew_leases(self, owner: str, ids: Sequence[int], lease_until: dt.datetime) -> int:
         held = self._held(ids, owner)
         for d in held:
-            self._deliveries[d.id] = dataclasses.replace(d, lease_until=_utc(lease_until))
+            self._deliveries[d.id] = dataclasses.replace(d, lease_until=utc(lease_until))
         return len(held)
 
     async def release_leases(self, owner: str, ids: Sequence[int], now: dt.datetime) -> int:
         held = self._held(ids, owner)
         for d in held:
-            self._deliveries[d.id] = dataclasses.replace(d, lease_until=_utc(now) - dt.timedelta(seconds=1))
+            self._deliveries[d.id] = dataclasses.replace(d, lease_until=utc(now) - dt.timedelta(seconds=1))
         return len(held)
 
     async def expire_leases(self, now: dt.datetime) -> int:
@@ -287,7 +281,7 @@ class InMemoryStore:
             if d.state is DeliveryState.CLAIMED and d.lease_until is not None and d.lease_until >= now
         ]
         for d in live:
-            self._deliveries[d.id] = dataclasses.replace(d, lease_until=_utc(now) - dt.timedelta(seconds=1))
+            self._deliveries[d.id] = dataclasses.replace(d, lease_until=utc(now) - dt.timedelta(seconds=1))
         return len(live)
 
     async def record_outcomes(self, outcomes: Sequence[Outcome]) -> None:
@@ -299,7 +293,7 @@ class InMemoryStore:
                 d,
                 state=o.state,
                 attempts=o.attempts,
-                finished_at=_utc(o.finished_at),
+                finished_at=utc(o.finished_at),
                 detail=(o.detail or None) and o.detail[:_DETAIL_MAX],
                 lease_until=None,
             )
@@ -314,62 +308,5 @@ class InMemoryStore:
     async def prune_deliveries(self, before: dt.date) -> int:
         old = [d for d in self._deliveries.values() if d.local_date < before and d.state is not DeliveryState.CLAIMED]
         for d in old:
-            del self._deliveries[d.id]
-            del self._delivery_keys[(d.subscription_id, d.local_date)]
+            self._drop_delivery(d.id)
         return len(old)
-
-    # --- curation ---
-
-    async def add_feedback(self, platform: Platform, entry_id: str, voter: str, helpful: bool, at: dt.datetime) -> None:
-        self._votes[(platform, entry_id, voter)] = _Vote(helpful, _utc(at))
-
-    async def prune_feedback(self, before: dt.datetime) -> int:
-        old = [key for key, vote in self._votes.items() if vote.at < before]
-        for key in old:
-            del self._votes[key]
-        return len(old)
-
-    async def feedback_counts(self) -> list[FeedbackCount]:
-        helpful: Counter[str] = Counter()
-        total: Counter[str] = Counter()
-        for (_, entry_id, _), vote in self._votes.items():
-            total[entry_id] += 1
-            helpful[entry_id] += vote.helpful
-        ordered = sorted(total, key=lambda e: (-total[e], e))
-        return [FeedbackCount(entry_id=e, helpful=helpful[e], unhelpful=total[e] - helpful[e]) for e in ordered]
-
-    async def add_gap(
-        self,
-        *,
-        text: str,
-        norm: str,
-        lang: str,
-        confidence: float,
-        at: dt.datetime,
-        keep_after: dt.datetime,
-        max_rows: int,
-    ) -> None:
-        gap_id = self._new_id("gaps")
-        self._gaps[gap_id] = _GapRow(gap_id, text, norm, lang, confidence, _utc(at))
-        for old in [g.id for g in self._gaps.values() if g.at < keep_after]:
-            del self._gaps[old]
-        for extra in sorted(self._gaps, reverse=True)[max_rows:]:
-            del self._gaps[extra]
-
-    async def top_gaps(self, limit: int, *, since: dt.datetime | None = None) -> list[Gap]:
-        groups: dict[str, list[_GapRow]] = {}
-        for g in sorted(self._gaps.values(), key=lambda g: g.id):
-            if since is None or g.at >= since:
-                groups.setdefault(g.norm, []).append(g)
-        out = [
-            Gap(
-                text=rows[-1].text,
-                lang=rows[-1].lang,
-                count=len(rows),
-                min_confidence=min(r.confidence for r in rows),
-                last_seen=max(r.at for r in rows),
-            )
-            for rows in groups.values()
-        ]
-        out.sort(key=lambda g: (-g.count, -g.last_seen.timestamp()))
-        return out[:limit]

@@ -9,6 +9,29 @@ from enum import StrEnum
 from bot.types import ChatRef, Lang
 
 
+class Mode(StrEnum):
+    """What a subscription posts, at its local time. A subscription holds a set of modes."""
+
+    DAILY = "daily"  # a post every day
+    MILESTONES = "milestones"  # the day itself, every 100 days, every 365 days (bot.core.countdown.is_milestone)
+    UPDATES = "updates"  # a post when the knowledge records a new announcement
+
+
+DAILY_ONLY: frozenset[Mode] = frozenset({Mode.DAILY})
+
+
+def encode_modes(modes: frozenset[Mode]) -> str:
+    """As stored: 'daily', 'milestones,updates' (sorted, comma-separated)."""
+    return ",".join(sorted(m.value for m in modes))
+
+
+def decode_modes(stored: str) -> frozenset[Mode]:
+    """The stored form read back; unknown names (a newer version's) are ignored, nothing at all reads as daily."""
+    known = {m.value: m for m in Mode}
+    modes = frozenset(known[name] for name in stored.split(",") if name in known)
+    return modes or DAILY_ONLY
+
+
 class DeliveryState(StrEnum):
     CLAIMED = "claimed"  # a process owns it until lease_until
     SENT = "sent"  # never sent again
@@ -26,6 +49,7 @@ class NewSubscription:
     created_by: str
     created_at: dt.datetime
     next_due_at: dt.datetime | None
+    modes: frozenset[Mode] = DAILY_ONLY
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,15 +66,18 @@ class SubscriptionRecord:
     paused: bool
     inactive_reason: str | None
     next_due_at: dt.datetime | None
+    modes: frozenset[Mode] = DAILY_ONLY
 
 
 @dataclass(frozen=True, slots=True)
 class Claim:
-    """A post to claim: the delivery row for (subscription, local date)."""
+    """A post to claim: the delivery row for (subscription, local date), unique; with an announcement, also
+    unique per (subscription, announcement)."""
 
     subscription_id: int
     local_date: dt.date
     due_at: dt.datetime
+    announcement_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +98,8 @@ class ClaimedDelivery:
     local_date: dt.date
     due_at: dt.datetime
     attempts: int
+    announcement_id: str | None = None
+    """The announcement this post carries; None for a countdown post."""
 
     @property
     def key(self) -> str:
@@ -120,3 +149,4 @@ class DeliveryRecord:
     claimed_at: dt.datetime
     finished_at: dt.datetime | None
     detail: str | None
+    announcement_id: str | None = None

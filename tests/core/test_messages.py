@@ -28,8 +28,8 @@ def test_every_string_has_both_languages_with_the_same_fields() -> None:
 
 
 def test_get_fills_in_the_fields_in_the_language_asked() -> None:
-    assert m.UNSUBSCRIBED_ALL.get("en", count=2) == "Unsubscribed: 2 countdown subscription(s) removed."
-    assert m.UNSUBSCRIBED_ALL.get("zh", count=2) == "已取消订阅：删除了 2 个倒计时订阅。"
+    assert m.UNSUBSCRIBED_ALL.get("en", count=2) == "Unsubscribed: 2 subscription(s) removed."
+    assert m.UNSUBSCRIBED_ALL.get("zh", count=2) == "已取消订阅：删除了 2 个订阅。"
 
 
 def test_echo_and_shorten_bound_what_they_return() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,7 +17,7 @@ from bot.delivery.subscriptions import SubscriptionService
 from bot.knowledge.loader import KnowledgeBase, load_knowledge
 from bot.settings import Settings
 from bot.storage.base import Store, SubscriptionStore
-from bot.storage.records import NewSubscription
+from bot.storage.records import DAILY_ONLY, Mode, NewSubscription
 from bot.types import ChatRef, Platform
 from tests.core import conftest as core_kb
 
@@ -35,11 +35,24 @@ JV_CLOSE = {
 }
 
 
-def write_kb(root: Path) -> KnowledgeBase:
-    """The core tests' small knowledge base plus a second deadline to subscribe to."""
+def announcement(ann_id: str, date: dt.date) -> dict[str, object]:
+    """An announcement as a curator writes it in deadlines.yaml."""
+    return {
+        "id": ann_id,
+        "date": date.isoformat(),
+        "heading": {"en": "Court rules on the deal", "zh": "法院就交易作出裁决"},
+        "text": {"en": "The court ruled.", "zh": "法院作出了裁决。"},
+        "sources": ["src-a"],
+    }
+
+
+def write_kb(root: Path, announcements: list[dict[str, object]] | None = None) -> KnowledgeBase:
+    """The core tests' small knowledge base plus a second deadline to subscribe to, and any announcements."""
     core_kb.write_kb(root, core_kb.SAMPLE_ENTRIES)
     data = yaml.safe_load((root / "deadlines.yaml").read_text(encoding="utf-8"))
     data["deadlines"].append(JV_CLOSE)
+    if announcements:
+        data["announcements"] = announcements
     (root / "deadlines.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     return load_knowledge(root)
 
@@ -100,9 +113,15 @@ class RecordingSender:
 
 
 async def seed_subscriptions(
-    store: SubscriptionStore, count: int, due_at: dt.datetime, *, prefix: str = "chat"
+    store: SubscriptionStore,
+    count: int,
+    due_at: dt.datetime,
+    *,
+    prefix: str = "chat",
+    modes: frozenset[Mode] = DAILY_ONLY,
 ) -> None:
-    """Bulk-insert `count` live subscriptions at 09:00 UTC, one private chat each, all due at `due_at`."""
+    """Bulk-insert `count` live subscriptions at 09:00 UTC, one private chat each, all due at `due_at`, created
+    the day before."""
     await store.bulk_add_subscriptions(
         [
             NewSubscription(
@@ -114,6 +133,7 @@ async def seed_subscriptions(
                 created_by="seed",
                 created_at=due_at - dt.timedelta(days=1),
                 next_due_at=due_at,
+                modes=modes,
             )
             for i in range(count)
         ]
@@ -124,7 +144,7 @@ class Rig:
     def __init__(self, store: Store, kb: KnowledgeBase, clock: FakeClock, **settings: object) -> None:
         self.store, self.kb, self.clock = store, kb, clock
         self.settings = make_settings(**settings)
-        self.service = SubscriptionService(store, lambda: kb, clock, self.settings)
+        self.service = SubscriptionService(store, lambda: self.kb, clock, self.settings)
         self.tg = RecordingSender(Platform.TELEGRAM, clock)
         self.dc = RecordingSender(Platform.DISCORD, clock)
         self.engine = self.make_engine()
@@ -136,10 +156,15 @@ class Rig:
         )
 
     async def sub(
-        self, chat_id: str, at: str = "09:00", tz: str = "UTC", platform: Platform = Platform.TELEGRAM
+        self,
+        chat_id: str,
+        at: str = "09:00",
+        tz: str = "UTC",
+        platform: Platform = Platform.TELEGRAM,
+        modes: Collection[Mode] = (Mode.DAILY,),
     ) -> int:
         view = await self.service.subscribe(
-            ChatRef(platform, chat_id), created_by="admin", lang="en", time_text=at, tz_text=tz
+            ChatRef(platform, chat_id), created_by="admin", lang="en", time_text=at, tz_text=tz, modes=modes
         )
         return view.id
 

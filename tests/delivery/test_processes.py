@@ -1,8 +1,10 @@
-"""Real processes: a SIGKILL mid-broadcast on SQLite, and two processes sharing one PostgreSQL database."""
+"""Real processes: a SIGKILL mid-broadcast on SQLite, and two processes sharing one PostgreSQL database, for
+countdown posts and for an announcement a curator has added (posted to every `updates` subscriber once)."""
 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import os
 import signal
 import subprocess
@@ -14,13 +16,28 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from bot.storage.sql import open_store
+from bot.storage.records import DAILY_ONLY, Mode
+from bot.storage.sql import SqlStore, open_store
 from tests.conftest import Database, skip_or_fail_without_postgres
-from tests.delivery.support import seed_subscriptions, utc, write_kb
+from tests.delivery.support import announcement, seed_subscriptions, utc, write_kb
 
 ROOT = Path(__file__).resolve().parents[2]
 DUE = utc(2025, 1, 10, 9, 0)
 N = 500
+KINDS = ["countdown", "announcement"]
+"""Countdown posts to `daily` subscribers, or the curator's announcement to `updates` subscribers."""
+NEWS = "court-ruling"
+
+
+async def prepare(kind: str, store: SqlStore, kb: Path) -> str:
+    """Seed N subscriptions for the kind of broadcast and write the knowledge; returns what each post must be."""
+    if kind == "countdown":
+        write_kb(kb)
+        await seed_subscriptions(store, N, DUE, modes=DAILY_ONLY)
+        return "d:law-effective"
+    write_kb(kb, [announcement(NEWS, DUE.date())])
+    await seed_subscriptions(store, N, DUE, modes=frozenset({Mode.UPDATES}))
+    return f"a:{NEWS}"
 
 
 def worker(database: Database, kb: Path, log: Path, owner: str, now: str, *extra: str) -> subprocess.Popen[bytes]:
@@ -32,8 +49,18 @@ def worker(database: Database, kb: Path, log: Path, owner: str, now: str, *extra
     return subprocess.Popen(cmd, cwd=ROOT, env=env, stderr=subprocess.PIPE)
 
 
+def lines_of(log: Path) -> list[tuple[str, str, str]]:
+    """(post key, process, what the post was) per send."""
+    out = []
+    for line in log.read_text().splitlines():
+        if line.strip():
+            key, owner, what = line.split()
+            out.append((key, owner, what))
+    return out
+
+
 def received(log: Path) -> Counter[str]:
-    return Counter(line.split()[0] for line in log.read_text().splitlines() if line.strip())
+    return Counter(key for key, _, _ in lines_of(log))
 
 
 async def wait_for(proc: subprocess.Popen[bytes], seconds: float = 60) -> None:
@@ -44,12 +71,12 @@ async def wait_for(proc: subprocess.Popen[bytes], seconds: float = 60) -> None:
     assert proc.returncode == 0, proc.stderr.read().decode() if proc.stderr else ""
 
 
-async def test_sigkill_mid_broadcast_then_restart_loses_nothing(tmp_path: Path) -> None:
+@pytest.mark.parametrize("kind", KINDS)
+async def test_sigkill_mid_broadcast_then_restart_loses_nothing(tmp_path: Path, kind: str) -> None:
     database = Database("sqlite", f"sqlite+aiosqlite:///{tmp_path / 'restart.sqlite3'}")
     kb = tmp_path / "kb"
-    write_kb(kb)
     store = await open_store(database.url)
-    await seed_subscriptions(store, N, DUE)
+    expected = await prepare(kind, store, kb)
     await store.close()
     log = tmp_path / "sent.log"
     log.touch()
@@ -93,15 +120,22 @@ async def test_sigkill_mid_broadcast_then_restart_loses_nothing(tmp_path: Path) 
     final = received(log)
     duplicates = sum(final.values()) - len(final)
     print(
-        f"\nrestart: {len(final)}/{N} subscriptions posted; {duplicates} duplicate(s); "
+        f"\nrestart ({kind}): {len(final)}/{N} subscriptions posted; {duplicates} duplicate(s); "
         f"{in_flight} send(s) in flight at the kill"
     )
     assert len(final) == N
     assert duplicates <= in_flight
+    assert {what for _, _, what in lines_of(log)} == {expected}
+    if kind == "announcement":  # the next day, a restarted process never posts the news again
+        sent = sum(final.values())
+        third = worker(database, kb, log, "third", (DUE + dt.timedelta(days=1)).isoformat(), "--rate", "1000")
+        await wait_for(third)
+        assert sum(received(log).values()) == sent
 
 
 @pytest.mark.postgres
-async def test_two_processes_on_postgres_post_exactly_once(tmp_path: Path, postgres_reachable: bool) -> None:
+@pytest.mark.parametrize("kind", KINDS)
+async def test_two_processes_on_postgres_post_exactly_once(tmp_path: Path, postgres_reachable: bool, kind: str) -> None:
     if not postgres_reachable:
         skip_or_fail_without_postgres()
     import uuid
@@ -113,9 +147,8 @@ async def test_two_processes_on_postgres_post_exactly_once(tmp_path: Path, postg
     try:
         database = Database("postgres", postgres_url(), schema)
         kb = tmp_path / "kb"
-        write_kb(kb)
         store = await open_store(database.url, schema=schema)
-        await seed_subscriptions(store, N, DUE)
+        expected = await prepare(kind, store, kb)
         await store.close()
         log = tmp_path / "sent.log"
         log.touch()
@@ -127,14 +160,15 @@ async def test_two_processes_on_postgres_post_exactly_once(tmp_path: Path, postg
         ]
         for proc in procs:
             await wait_for(proc)
-        lines = [line.split() for line in log.read_text().splitlines()]
-        per_sub = Counter(key for key, _ in lines)
-        per_process = Counter(owner for _, owner in lines)
+        lines = lines_of(log)
+        per_sub = Counter(key for key, _, _ in lines)
+        per_process = Counter(owner for _, owner, _ in lines)
         print(
-            f"\ntwo processes: {len(per_sub)}/{N} posted, max per subscription {max(per_sub.values())}, "
+            f"\ntwo processes ({kind}): {len(per_sub)}/{N} posted, max per subscription {max(per_sub.values())}, "
             f"split {dict(per_process)}"
         )
         assert len(per_sub) == N
         assert set(per_sub.values()) == {1}
+        assert {what for _, _, what in lines} == {expected}
     finally:
         await _pg_execute(f'DROP SCHEMA "{schema}" CASCADE')

@@ -8,14 +8,16 @@ import pytest
 
 from bot.delivery.ports import Subscriptions
 from bot.delivery.subscriptions import SubscriptionService
-from bot.delivery.texts import render_subscribed, render_subscriptions
+from bot.delivery.texts import render_subscribed, render_subscription_line, render_subscriptions
 from bot.errors import SubscriptionError
 from bot.knowledge.loader import KnowledgeBase
 from bot.storage.base import Store
+from bot.storage.records import Mode
 from bot.types import ChatRef, Platform
 from tests.delivery.support import FakeClock, make_settings, utc
 
 CHAT = ChatRef(Platform.TELEGRAM, "-1001", None, True)
+TITLES = {"law-effective": "the law taking effect", "jv-close": "the joint venture closing"}
 
 
 @pytest.fixture
@@ -33,16 +35,61 @@ def test_implements_the_port(service: SubscriptionService) -> None:
     assert subs is service
 
 
-async def test_subscribe_with_defaults(service: SubscriptionService) -> None:
+async def test_subscribe_with_defaults_to_a_past_deadline(service: SubscriptionService) -> None:
     view = await service.subscribe(CHAT, created_by="tg:1", lang="en")
     assert (view.deadline_id, view.local_time, view.timezone, view.lang) == ("law-effective", dt.time(9), "UTC", "en")
+    assert view.modes == {Mode.MILESTONES, Mode.UPDATES} and view.passed
+    # the next milestone days of January 19, 2025: 100, 200 and 300 days since
+    assert [p.isoformat() for p in view.next_posts] == [
+        "2025-04-29T09:00:00+00:00",
+        "2025-08-07T09:00:00+00:00",
+        "2025-11-15T09:00:00+00:00",
+    ]
+    text = render_subscribed(view, "en", TITLES)
+    assert text.startswith(
+        f"Subscribed (#{view.id}): posts about the law taking effect on milestone days, and news when there is "
+        "some, at 09:00 (UTC). Next milestone: Tue Apr 29 09:00."
+    )
+    assert "countdown" not in text and "every 100 days" in text
+
+
+async def test_subscribe_to_a_future_deadline_defaults_to_daily(service: SubscriptionService) -> None:
+    view = await service.subscribe(CHAT, created_by="tg:1", lang="en", deadline_id="jv-close")
+    assert view.modes == {Mode.DAILY} and not view.passed
     assert [p.isoformat() for p in view.next_posts] == [
         "2025-03-09T09:00:00+00:00",
         "2025-03-10T09:00:00+00:00",
         "2025-03-11T09:00:00+00:00",
     ]
-    text = render_subscribed(view, "en")
-    assert f"#{view.id}" in text and "09:00 (UTC)" in text and "Sun Mar 9 09:00" in text
+    text = render_subscribed(view, "en", TITLES)
+    assert f"#{view.id}" in text and "a daily countdown to the joint venture closing" in text
+    assert "09:00 (UTC)" in text and "First post: Sun Mar 9 09:00" in text
+
+
+async def test_past_deadline_in_daily_mode_is_worded_as_posts_about_it(service: SubscriptionService) -> None:
+    view = await service.subscribe(CHAT, created_by="u", lang="en", modes=[Mode.DAILY])
+    assert "daily posts about the law taking effect" in render_subscribed(view, "en", TITLES)
+    listing = render_subscriptions(await service.list(CHAT), "en", TITLES)
+    assert f"#{view.id} daily posts about the law taking effect, at 09:00 (UTC) [daily]" in listing
+    assert "countdown" not in listing
+    zh = render_subscribed(view, "zh", {"law-effective": "法律生效"})
+    assert "每天发布关于法律生效的消息" in zh and "倒计时" not in zh
+
+
+async def test_subscribing_again_with_other_modes_changes_them(service: SubscriptionService) -> None:
+    first = await service.subscribe(CHAT, created_by="u", lang="en", modes=[Mode.DAILY])
+    changed = await service.subscribe(CHAT, created_by="u", lang="en", modes=[Mode.UPDATES])
+    assert changed.id == first.id and changed.modes == {Mode.UPDATES} and changed.next_posts == ()
+    [listed] = await service.list(CHAT)
+    assert listed.modes == {Mode.UPDATES}
+    assert render_subscription_line(listed, "en", TITLES) == (
+        f"#{first.id} news posts when there is a new development (with the count for the law taking effect), "
+        "at 09:00 (UTC) [updates]"
+    )
+    with pytest.raises(SubscriptionError, match="Nothing changed"):  # the same modes, or none given
+        await service.subscribe(CHAT, created_by="u", lang="en", modes=[Mode.UPDATES])
+    with pytest.raises(SubscriptionError, match="Nothing changed"):
+        await service.subscribe(CHAT, created_by="u", lang="en")
 
 
 async def test_subscribe_in_a_zone_lists_the_next_three_local_times(service: SubscriptionService) -> None:

@@ -1,7 +1,8 @@
 """A delivery process for the restart and two-process tests: `python -m tests.delivery.worker ...`.
 
-Its sender appends each post's key to a shared file *before* waiting `--delay` seconds (the message has
-reached the platform; the reply has not come back), so a kill mid-broadcast leaves sends in flight.
+Its sender appends each post's key, its own name and what the post was (`d:<deadline>` for a countdown,
+`a:<announcement>`) to a shared file *before* waiting `--delay` seconds (the message has reached the
+platform; the reply has not come back), so a kill mid-broadcast leaves sends in flight.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ class FileSender:
         self._owner = owner
 
     async def send(self, post: Post) -> SendResult:
-        os.write(self._fd, f"{post.key} {self._owner}\n".encode())
+        os.write(self._fd, f"{post.key} {self._owner} {post.more_ref}\n".encode())
         await asyncio.sleep(self._delay)
         return SendResult.sent()
 

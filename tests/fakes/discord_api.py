@@ -1,11 +1,11 @@
 """A local fake of Discord's gateway (websocket) and REST API, enough to drive the real discord.py client.
 
-Start it, point `discord.http.Route.BASE` and `DiscordWebSocket.DEFAULT_GATEWAY` at it (`patched()` does
-both and restores them), log in with any token. The fake sends HELLO, accepts IDENTIFY, sends READY and a
-GUILD_CREATE for one test guild, ACKs heartbeats, and lets tests inject dispatches (INTERACTION_CREATE,
-MESSAGE_CREATE). REST records what the bot sends: interaction callbacks, follow-ups, webhook edits,
-channel messages (with nonce), command overwrites. Tests can make the next channel message fail with a
-429, 403 (50001/50013) or 404 (10003).
+Start it, point the bot at it with BANBOT_DISCORD_API_BASE_URL=`api_url` and BANBOT_DISCORD_GATEWAY_URL=
+`gateway_url` (as an operator points it at a REST or gateway proxy), log in with any token. The fake sends
+HELLO, accepts IDENTIFY, sends READY and a GUILD_CREATE for one test guild, ACKs heartbeats, and lets tests
+inject dispatches (INTERACTION_CREATE, MESSAGE_CREATE). REST records what the bot sends: interaction
+callbacks, follow-ups, webhook edits, channel messages (with nonce), command overwrites. Tests can make the
+next channel message fail with a 429, 403 (50001/50013) or 404 (10003).
 """
 
 from __future__ import annotations
@@ -15,14 +15,11 @@ import contextlib
 import datetime as dt
 import itertools
 import json
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import discord
-import discord.gateway
-import discord.http
-import yarl
 from aiohttp import WSMsgType, web
 
 API_PREFIX = "/api/v10"
@@ -88,6 +85,7 @@ class FakeDiscord:
         self.sockets: list[web.WebSocketResponse] = []
         self.channel_failures: list[Failure] = []
         self.nonces: dict[str, dict[str, Any]] = {}
+        self.drop_logins = False  # logins (GET /users/@me) get no answer, as from a Discord that is unreachable
         self._seq = 0
         self._ids = itertools.count(980000000000000001)
         self._changed = asyncio.Event()
@@ -129,21 +127,12 @@ class FakeDiscord:
         return f"http://127.0.0.1:{self.port}"
 
     @property
+    def api_url(self) -> str:
+        return self.base + API_PREFIX
+
+    @property
     def gateway_url(self) -> str:
         return f"ws://127.0.0.1:{self.port}/gateway-ws"
-
-    @contextlib.contextmanager
-    def patched(self) -> Iterator[None]:
-        """Point discord.py at this fake; restore the real URLs afterwards."""
-        old_base = discord.http.Route.BASE
-        old_gateway = discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY
-        discord.http.Route.BASE = self.base + API_PREFIX
-        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(self.gateway_url)
-        try:
-            yield
-        finally:
-            discord.http.Route.BASE = old_base
-            discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = old_gateway
 
     # --- test helpers ------------------------------------------------------------------------------
 
@@ -201,6 +190,11 @@ class FakeDiscord:
             if via:
                 headers["Via"] = "1.1 google"
         self.channel_failures.append(Failure(status, body, headers))
+
+    async def close_gateway(self, code: int) -> None:
+        """Close every gateway socket with `code` (4004: authentication failed, and so on)."""
+        for ws in list(self.sockets):
+            await ws.close(code=code)
 
     async def dispatch(self, event: str, data: dict[str, Any]) -> None:
         """Send a DISPATCH to every connected gateway socket."""
@@ -443,6 +437,10 @@ class FakeDiscord:
         return None
 
     async def _users_me(self, request: web.Request) -> web.Response:
+        if self.drop_logins:
+            assert request.transport is not None
+            request.transport.close()  # the client sees the server disconnect without an answer
+            return web.Response(status=204)
         auth = request.headers.get("Authorization", "")
         if not auth.startswith("Bot "):
             return _json({"message": "401: Unauthorized", "code": 0}, status=401)
@@ -613,7 +611,6 @@ async def running_fake() -> AsyncIterator[FakeDiscord]:
     fake = FakeDiscord()
     await fake.start()
     try:
-        with fake.patched():
-            yield fake
+        yield fake
     finally:
         await fake.stop()

@@ -135,6 +135,9 @@ class FakeTelegramAPI:
         self.stamp: Callable[[], Any] = lambda: None
         """Set to the test's clock to record, on each call, when it arrived."""
         self.port = 0
+        self.unreachable = False
+        """While set (see `go_down`), every request's connection is dropped without an answer (calls are still
+        recorded)."""
 
     # --- lifecycle ---------------------------------------------------------------------------
 
@@ -187,6 +190,12 @@ class FakeTelegramAPI:
         }
         self._failures.setdefault(str(chat_id), []).append(failures[kind])
 
+    async def go_down(self, down: bool = True) -> None:
+        """Become unreachable (or reachable again): pending long polls end without an answer too."""
+        async with self._changed:
+            self.unreachable = down
+            self._changed.notify_all()
+
     def calls_to(self, method: str, chat_id: int | str | None = None) -> list[Call]:
         return [c for c in self.calls if c.method == method and (chat_id is None or c.chat_id == str(chat_id))]
 
@@ -232,10 +241,14 @@ class FakeTelegramAPI:
         async with self._changed:
             self.calls.append(Call(method, params, self.stamp()))
             self._changed.notify_all()
+        if self.unreachable:  # recorded all the same: tests wait on calls
+            return self._drop(request)
         handler = getattr(self, f"_m_{method}", None)
         if handler is None:
             return self._error(Failure(404, "Not Found: method not found"))
         result = await handler(params)
+        if self.unreachable:
+            return self._drop(request)
         if isinstance(result, Failure):
             return self._error(result)
         return web.json_response({"ok": True, "result": result})
@@ -251,6 +264,13 @@ class FakeTelegramAPI:
             text = value if isinstance(value, str) else str(value)
             params[key] = json.loads(text) if key in JSON_FIELDS else text
         return params
+
+    @staticmethod
+    def _drop(request: web.Request) -> web.Response:
+        """Close the connection without an answer, as a network failure looks to the client."""
+        assert request.transport is not None
+        request.transport.close()
+        return web.Response(status=204)
 
     @staticmethod
     def _error(failure: Failure) -> web.Response:
@@ -293,7 +313,8 @@ class FakeTelegramAPI:
             if not self._updates and timeout > 0:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(
-                        self._changed.wait_for(lambda: bool(self._updates) or self._closing), timeout
+                        self._changed.wait_for(lambda: bool(self._updates) or self._closing or self.unreachable),
+                        timeout,
                     )
             return list(self._updates)
 

@@ -28,6 +28,7 @@ from bot.settings import PROJECT_ROOT, Settings
 
 COMPOSE = PROJECT_ROOT / "docker-compose.yml"
 DOCKERFILE = PROJECT_ROOT / "Dockerfile"
+ENV_EXAMPLE = PROJECT_ROOT / ".env.example"
 
 
 def compose() -> dict[str, Any]:
@@ -141,17 +142,64 @@ def test_compose_volumes_are_declared_and_hold_the_database() -> None:
     assert str(db_file.parent) in mounts, "the SQLite file must live on a volume"
 
 
-def test_compose_ports_and_healthcheck_match_the_health_server() -> None:
+def test_compose_publishes_the_health_and_webhook_ports_on_loopback() -> None:
     bot = compose()["services"]["banbot"]
-    port = int(bot["environment"]["BANBOT_HEALTH_PORT"])
+    settings = settings_from({k: expand(v) for k, v in bot["environment"].items()})
     assert bot["environment"]["BANBOT_HEALTH_HOST"] == "0.0.0.0"  # reachable through the published port
-    assert [str(p).rsplit(":", 1)[1] for p in bot["ports"]] == [str(port)]
+    published = {str(p).rsplit(":", 1)[1] for p in bot["ports"]}
+    assert published == {str(settings.health_port), str(settings.telegram_webhook_port)}
     assert all(str(p).startswith("127.0.0.1:") for p in bot["ports"]), "metrics stay on the host's loopback"
-    test = bot["healthcheck"]["test"]
-    assert test[0] == "CMD"
-    url = urlsplit(healthcheck_url(" ".join(test[1:])))
-    assert (url.hostname, url.port) == ("127.0.0.1", port)
-    assert url.path in served_paths()
+    for port in bot["ports"]:  # the same port on both sides: the settings name the container's port
+        assert str(port).split(":")[1] == str(port).split(":")[2]
+
+
+def test_one_health_check_path_for_the_image_and_compose() -> None:
+    bot = compose()["services"]["banbot"]
+    assert "healthcheck" not in bot, "compose uses the image's health check: one path, defined once"
+    (check,) = [rest for word, rest in instructions() if word == "HEALTHCHECK"]
+    assert urlsplit(healthcheck_url(check)).path == "/healthz"  # alive; /readyz is 503 while a platform is down
+
+
+def test_compose_waits_for_a_healthy_postgres_only_under_its_profile() -> None:
+    data = compose()
+    dependency = data["services"]["banbot"]["depends_on"]["postgres"]
+    assert dependency == {"condition": "service_healthy", "required": False}
+    assert data["services"]["postgres"]["profiles"] == ["postgres"]
+    assert "pg_isready" in " ".join(data["services"]["postgres"]["healthcheck"]["test"])
+
+
+def test_compose_names_the_minimum_version_for_optional_env_file() -> None:
+    text = COMPOSE.read_text()
+    assert re.search(r"Compose 2\.24\.0 or later", text)
+    env_file_line = next(line for line in text.splitlines() if "required: false" in line and "2.24.0" in line)
+    assert "Compose 2.24.0+" in env_file_line
+
+
+def test_compose_has_a_commented_knowledge_mount_for_hot_reload() -> None:
+    mounts = re.findall(r"^\s*#\s*-\s*(\./knowledge):(\S+?)(?::ro)?\s*$", COMPOSE.read_text(), re.MULTILINE)
+    assert mounts == [("./knowledge", dockerfile_env()["BANBOT_KNOWLEDGE_DIR"])]
+    assert (PROJECT_ROOT / "knowledge").is_dir()
+
+
+def test_env_example_postgres_url_uses_the_compose_service() -> None:
+    data = compose()
+    postgres = data["services"]["postgres"]["environment"]
+    example = re.search(r"^#\s*BANBOT_DATABASE_URL=(postgresql\S+)$", ENV_EXAMPLE.read_text(), re.MULTILINE)
+    assert example is not None
+    url = make_url(example.group(1))
+    assert url.drivername == "postgresql+asyncpg" and url.host == "postgres" and url.host in data["services"]
+    assert (url.username, url.password, url.database, url.port) == (
+        postgres["POSTGRES_USER"],
+        postgres["POSTGRES_PASSWORD"],
+        postgres["POSTGRES_DB"],
+        5432,
+    )
+
+
+def test_readme_says_to_copy_env_example_and_set_a_token() -> None:
+    readme = (PROJECT_ROOT / "README.md").read_text()
+    assert "cp .env.example .env" in readme
+    assert "BANBOT_TELEGRAM_TOKEN" in readme and "BANBOT_DISCORD_TOKEN" in readme
 
 
 def test_compose_postgres_profile_matches_the_documented_url() -> None:
@@ -219,8 +267,8 @@ def test_dockerfile_env_builds_valid_settings_and_matches_compose() -> None:
     env = dockerfile_env()
     settings = settings_from({k: v for k, v in env.items() if k.startswith("BANBOT_")})
     assert str(settings.knowledge_dir) == "/app/knowledge"
-    exposed = [rest for word, rest in instructions() if word == "EXPOSE"]
-    assert exposed == [str(settings.health_port)]
+    exposed = [port for word, rest in instructions() if word == "EXPOSE" for port in rest.split()]
+    assert exposed == [str(settings.health_port), str(settings.telegram_webhook_port)]
     volumes = [json.loads(rest) for word, rest in instructions() if word == "VOLUME"]
     assert volumes == [[str(Path(make_url(settings.database_url).database or "").parent)]]
     bot = compose()["services"]["banbot"]["environment"]

@@ -58,10 +58,14 @@ def test_chat_answers_questions_and_manages_subscriptions(kb_dir: Path, db_url: 
         "since the law taking effect (January 19, 2025)",
         "“25:99” is not a time of day. Expected HH:MM",
         "Unknown time zone “America/New_Yrok”. Did you mean America/New_York",
-        "Subscribed (#1): a daily countdown to the law taking effect at 09:00 (Asia/Shanghai)",
-        "#1 countdown to the law taking effect, daily at 09:00 (Asia/Shanghai)",
-        "Unsubscribed #1: no more daily countdown to the law taking effect at 09:00 (Asia/Shanghai) here.",
-        "No countdown subscriptions here.",
+        # the deadline has passed: milestones and news by default, and never "a countdown to" it
+        "Subscribed (#1): posts about the law taking effect on milestone days, and news when there is some, "
+        "at 09:00 (Asia/Shanghai).",
+        "#1 posts about the law taking effect on milestone days, and news when there is some, at 09:00 "
+        "(Asia/Shanghai) [milestones, updates]",
+        "Unsubscribed #1: posts about the law taking effect on milestone days, and news when there is some, "
+        "at 09:00 (Asia/Shanghai). Nothing more will be posted for it here.",
+        "No subscriptions here.",
         "总部位于上海",
     )
     assert out.count("Shanghai-based lifestyle app") == 1  # nothing after /quit
@@ -74,14 +78,14 @@ async def test_subscribe_and_unsubscribe_read_what_every_surface_reads(app: App)
     assert app.console is not None
     handle = app.console.handle
     assert (await handle("/subscribe Europe/Paris")).startswith(
-        "Subscribed (#1): a daily countdown to the law taking effect at 09:00 (Europe/Paris)."
+        "Subscribed (#1): a daily countdown to the law taking effect, at 09:00 (Europe/Paris)."
     )
     assert (await handle("/subscribe 18:00 Asia/Tokyo")).startswith("Subscribed (#2)")
     assert "Say which one to stop: /unsubscribe <number>" in await handle("/unsubscribe")
     assert (await handle("/unsubscribe first")).startswith("“first” is not a subscription number.")
     assert (await handle("/unsubscribe 2")).startswith("Unsubscribed #2:")
     listing = await handle("/subscriptions")
-    assert "#1 countdown to the law taking effect" in listing and "#2" not in listing
+    assert "#1 a daily countdown to the law taking effect" in listing and "#2" not in listing
     assert (await handle("/unsubscribe all")).startswith("Unsubscribed #1:")
     assert len(await handle("/subscribe 9" + "x" * 4000)) < 200  # an echo of what was typed stays short
 
@@ -121,6 +125,21 @@ async def test_countdown_post_arrives_in_the_console(settings: Settings, clock: 
         assert out.getvalue().count("⏳") == 1  # once a day
     finally:
         await app.stop()
+
+
+async def test_subscribe_takes_modes_and_a_deadline_anywhere(app: App, clock: FakeClock) -> None:
+    assert app.console is not None
+    handle = app.console.handle
+    clock.set(utc(2025, 6, 1, 12))  # after the law's day
+    assert (await handle("/subscribe 10:00 UTC daily")).startswith(
+        "Subscribed (#1): daily posts about the law taking effect, at 10:00 (UTC). First post: Mon Jun 2 10:00."
+    )
+    assert (await handle("/subscribe milestones and updates law-effective 11:00")).startswith(
+        "Subscribed (#2): posts about the law taking effect on milestone days, and news when there is some"
+    )
+    assert "Unknown time zone “sometimes”" in await handle("/subscribe 12:00 sometimes")
+    assert (await handle("/subscribe 10:00 UTC updates")).startswith("Changed (#1): now news posts")
+    assert "[updates]" in await handle("/subscriptions")
 
 
 async def test_serve_ends_with_the_chat(settings: Settings, clock: FakeClock) -> None:

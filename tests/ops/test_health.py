@@ -81,9 +81,9 @@ async def test_healthz_says_alive_with_versions(app: App) -> None:
 async def test_readyz_checks_database_scheduler_and_knowledge(app: App) -> None:
     assert app.ctx is not None
     status, body = await get_json(app, "/readyz")
-    assert status == 200, body
-    assert body["status"] == "ready"
-    assert body["checks"] == {"database": True, "scheduler": True, "knowledge": True}
+    assert status == 503, body  # console only: no adapter serves anyone (see test_readiness.py)
+    assert body["status"] == "not ready"
+    assert body["checks"] == {"database": True, "scheduler": True, "knowledge": True, "adapters": False}
     assert body["knowledge_version"] == app.ctx.knowledge.kb.version
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.app import log_file
-from bot.logging_setup import NOISY_LOGGERS, RedactSecrets, setup_logging
+from bot.logging_setup import NOISY_LOGGERS, RedactSecrets, redact_everywhere, setup_logging
 from bot.settings import CHAT_LOG_FILE, PROJECT_ROOT
 from tests.delivery.support import make_settings
 
@@ -87,6 +87,16 @@ def test_redact_secrets_filter_rewrites_the_record() -> None:
     untouched = logging.LogRecord("x", logging.INFO, __file__, 1, "short text", None, None)
     RedactSecrets(["short"]).filter(untouched)  # too short to be a secret: not matched everywhere
     assert untouched.getMessage() == "short text"
+
+
+def test_a_secret_known_after_setup_is_redacted_by_every_handler(stream: io.StringIO) -> None:
+    setup_logging("DEBUG", secrets=[TOKEN], stream=stream)
+    generated = "Zq9-generated-webhook-secret"  # e.g. made at start for a Telegram webhook
+    redact_everywhere(generated)
+    logging.getLogger("telegram.ext.ExtBot").debug("setWebhook with %s", {"secret_token": generated})
+    logging.getLogger("bot.test").debug("token %s", TOKEN)
+    assert generated not in stream.getvalue() and TOKEN not in stream.getvalue()
+    assert stream.getvalue().count("[redacted]") == 2
 
 
 def test_with_a_file_every_event_goes_there_and_only_errors_to_the_terminal(

@@ -87,6 +87,8 @@ BAD_SETTINGS = [
     ("BANBOT_TELEGRAM_TOKEN", "bot123456:AAF-secret token", "<redacted>", "not a Telegram bot token"),
     ("BANBOT_TELEGRAM_WEBHOOK_SECRET", "s3cret with spaces", "<redacted>", "letters, digits, _ and -"),
     ("BANBOT_DISCORD_TOKEN", "Bot ZmFrZQ.s3cret.token", "<redacted>", "not a Discord bot token"),
+    ("BANBOT_DISCORD_API_BASE_URL", "127.0.0.1:8080/api/v10", "127.0.0.1:8080/api/v10", "not a URL"),
+    ("BANBOT_DISCORD_GATEWAY_URL", "http://127.0.0.1:7878", "http://127.0.0.1:7878", "not a websocket URL"),
 ]
 
 

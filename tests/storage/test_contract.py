@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 
 import pytest
 
 from bot.errors import DuplicateSubscriptionError
 from bot.storage.base import Store
-from bot.storage.records import Advance, Claim, DeliveryState, NewSubscription, Outcome
+from bot.storage.records import Advance, Claim, DeliveryState, Mode, NewSubscription, Outcome
 from bot.types import ChatRef, Platform
 from tests.conftest import Backend
 
@@ -229,3 +230,58 @@ async def test_expire_leases_hands_every_claim_over(store: Store) -> None:
     assert await store.expire_leases(T0) == 1  # the claimed one; the sent one has no lease
     [taken] = await store.reclaim_expired(T0, owner="me", lease_until=lease, platforms=[Platform.TELEGRAM], limit=5)
     assert taken.id == won[a.id]
+
+
+async def test_modes_roundtrip_and_change(store: Store) -> None:
+    plain = await store.add_subscription(new_sub(ChatRef(Platform.TELEGRAM, "1")))
+    assert plain.modes == {Mode.DAILY}  # what every subscription had before modes existed
+    news = await store.add_subscription(
+        dataclasses.replace(new_sub(ChatRef(Platform.TELEGRAM, "2")), modes=frozenset({Mode.MILESTONES, Mode.UPDATES}))
+    )
+    assert news.modes == {Mode.MILESTONES, Mode.UPDATES}
+    [listed] = await store.list_subscriptions(ChatRef(Platform.TELEGRAM, "2"))
+    assert listed.modes == {Mode.MILESTONES, Mode.UPDATES}
+    changed = await store.set_modes(plain.id, frozenset({Mode.UPDATES}))
+    assert changed is not None and changed.modes == {Mode.UPDATES}
+    [due] = await store.due_subscriptions(T0, [Platform.TELEGRAM], 1)
+    assert due.id == plain.id and due.modes == {Mode.UPDATES}
+    assert await store.set_modes(9999, frozenset({Mode.DAILY})) is None
+
+
+async def test_an_announcement_is_claimed_once_per_subscription(store: Store) -> None:
+    a = await store.add_subscription(new_sub(ChatRef(Platform.TELEGRAM, "a")))
+    b = await store.add_subscription(new_sub(ChatRef(Platform.TELEGRAM, "b")))
+    lease = T0 + dt.timedelta(minutes=5)
+    won = await store.claim(
+        [Claim(a.id, T0.date(), T0, "court-date"), Claim(b.id, T0.date(), T0)], [], owner="o", lease_until=lease, now=T0
+    )
+    assert set(won) == {a.id, b.id}
+    # the next day: the same announcement again is not won, another one is, and so is a countdown
+    day2 = T0 + dt.timedelta(days=1)
+    again = await store.claim(
+        [Claim(a.id, day2.date(), day2, "court-date"), Claim(b.id, day2.date(), day2, "court-date")],
+        [],
+        owner="p",
+        lease_until=lease,
+        now=day2,
+    )
+    assert list(again) == [b.id]
+    assert await store.announced([a.id, b.id, 999], ["court-date", "other"]) == {
+        (a.id, "court-date"),
+        (b.id, "court-date"),
+    }
+    assert await store.announced([a.id], []) == set()
+    [row_a] = await store.deliveries_of(a.id)
+    assert row_a.announcement_id == "court-date"
+    [reclaimed] = await store.reclaim_expired(
+        lease + dt.timedelta(seconds=1),
+        owner="q",
+        lease_until=lease + dt.timedelta(minutes=5),
+        platforms=[Platform.TELEGRAM],
+        limit=1,
+    )
+    assert reclaimed.id == won[a.id] and reclaimed.announcement_id == "court-date"
+    # once pruned (long after any announcement window), its key goes with the row
+    await store.record_outcomes([Outcome(d, DeliveryState.SENT, 1, day2) for d in (*won.values(), *again.values())])
+    assert await store.prune_deliveries(T0.date() + dt.timedelta(days=5)) == 3
+    assert await store.announced([a.id, b.id], ["court-date"]) == set()

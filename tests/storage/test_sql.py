@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import inspect, text
@@ -12,10 +13,13 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from bot.delivery.engine import DeliveryEngine
+from bot.storage.records import Claim, DeliveryState, Mode
 from bot.storage.sql import SqlStore, make_engine, migrations, open_store
 from bot.storage.sql.tables import metadata
 from bot.types import ChatRef, Platform
 from tests.conftest import Database, _pg_execute
+from tests.delivery.support import FakeClock, RecordingSender, make_settings, write_kb
 
 T0 = dt.datetime(2025, 1, 10, 9, 0, tzinfo=dt.UTC)
 
@@ -171,5 +175,63 @@ async def test_postgresql_statements_time_out_and_dead_connections_are_replaced(
             pid = (await conn.execute(text("SELECT pg_backend_pid()"))).scalar_one()
         await _pg_execute(f"SELECT pg_terminate_backend({int(pid)})")  # the server drops the pooled connection
         await store.ping()  # the pre-ping notices and reconnects: no error reaches the caller
+    finally:
+        await store.close()
+
+
+async def test_upgrade_to_modes_keeps_existing_subscriptions_daily(database: Database, tmp_path: Path) -> None:
+    """Subscriptions from before v6 keep their daily post, after the deadline too (where a new one defaults to
+    milestones and news); their delivery history stays, and announcements can be claimed for them."""
+    kwargs = {"connect_args": {"server_settings": {"search_path": database.schema}}} if database.schema else {}
+    engine = create_async_engine(database.url, **kwargs)
+    assert await migrations.migrate(engine, target=5) == 5
+    yesterday = dt.datetime(2026, 11, 25, 9, 0)
+    async with engine.begin() as conn:
+        for chat in ("old-1", "old-2"):
+            await conn.execute(
+                text(
+                    "INSERT INTO subscriptions (platform, chat_id, thread_id, is_group, deadline_id, local_time,"
+                    " timezone, lang, created_by, created_at, active, paused, next_due_at) VALUES ('telegram', :chat,"
+                    " '', :t, 'law-effective', '09:00', 'UTC', 'en', 'admin', :c, :t, :f, :d)"
+                ),
+                {"chat": chat, "t": True, "f": False, "c": dt.datetime(2025, 1, 1), "d": yesterday},
+            )
+        await conn.execute(
+            text(
+                "INSERT INTO deliveries (subscription_id, local_date, due_at, state, attempts, claimed_at)"
+                " VALUES (1, '2026-11-24', :d, 'sent', 1, :d)"
+            ),
+            {"d": yesterday - dt.timedelta(days=1)},
+        )
+    await engine.dispose()
+
+    store = await open_store(database.url, schema=database.schema)
+    try:
+        async with store.engine.connect() as conn:
+            assert await migrations.current_version(conn) == migrations.LATEST_VERSION
+        subs = [
+            s for chat in ("old-1", "old-2") for s in await store.list_subscriptions(ChatRef(Platform.TELEGRAM, chat))
+        ]
+        assert [s.modes for s in subs] == [{Mode.DAILY}, {Mode.DAILY}]
+        [old_row] = await store.deliveries_of(subs[0].id)
+        assert old_row.state is DeliveryState.SENT and old_row.announcement_id is None
+
+        kb = write_kb(tmp_path / "kb")
+        clock = FakeClock(dt.datetime(2026, 11, 26, 9, 0, 30, tzinfo=dt.UTC))
+        sender = RecordingSender(Platform.TELEGRAM, clock)
+        engine_ = DeliveryEngine(
+            store, lambda: kb, {Platform.TELEGRAM: sender}, clock, make_settings(), sleep=clock.sleep
+        )
+        report = await engine_.run_once()  # yesterday's post is past the grace window: today's daily one goes
+        assert report.claimed == 2 and report.quiet == 0
+        assert all(s.post.reply.text.startswith("676 days since the law taking effect") for s in sender.delivered)
+        won = await store.claim(
+            [Claim(subs[1].id, dt.date(2026, 11, 27), clock() + dt.timedelta(days=1), "court-date")],
+            [],
+            owner="x",
+            lease_until=clock() + dt.timedelta(minutes=5),
+            now=clock(),
+        )
+        assert list(won) == [subs[1].id]
     finally:
         await store.close()

@@ -11,7 +11,12 @@ import logging
 
 import discord
 
-from bot.adapters.discord_bot.client import application_id_from_token, client_options, commands_hash_path
+from bot.adapters.discord_bot.client import (
+    application_id_from_token,
+    client_options,
+    commands_hash_path,
+    use_endpoints,
+)
 from bot.adapters.discord_bot.commands import BanbotTranslator, build_tree, command_hash, write_hash
 from bot.settings import Settings
 
@@ -44,6 +49,7 @@ async def sync_commands(settings: Settings, guild_id: int | None = None) -> int:
     """
     if settings.discord_token is None:
         raise RuntimeError("BANBOT_DISCORD_TOKEN is not set")
+    use_endpoints(settings)
     client = discord.Client(**client_options(settings))
     tree = build_tree(client, settings)
     try:

@@ -21,7 +21,7 @@ from bot.core import messages as m
 from bot.core.models import Lang
 from bot.core.text import shorten
 from bot.delivery.parsing import UNSUBSCRIBE_ALL
-from bot.delivery.texts import render_line
+from bot.delivery.texts import render_subscription_line
 from bot.errors import SubscriptionError
 
 log = logging.getLogger(__name__)
@@ -79,7 +79,7 @@ class SubscriptionCommands(Responder):
         titles = self.ctx.deadline_titles(lang)
         choices = [
             app_commands.Choice(
-                name=shorten(render_line(v, lang, titles), CHOICE_LIMIT, one_line=True), value=str(v.id)
+                name=shorten(render_subscription_line(v, lang, titles), CHOICE_LIMIT, one_line=True), value=str(v.id)
             )
             for v in views[: AUTOCOMPLETE_LIMIT - 1]
         ]

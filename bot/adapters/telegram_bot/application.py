@@ -2,25 +2,37 @@
 
 Never `run_polling()` (it owns the loop): `start()` initializes, starts and begins long polling (or the
 webhook server); `stop()` undoes each step. The Bot API URL holds the token, so the `httpx` logger is kept
-at WARNING and nothing here logs a URL.
+at WARNING and nothing here logs a URL; PTB's own DEBUG lines (the token in the URL, the webhook secret in
+setWebhook's parameters) are redacted.
+
+`connected` tells the truth: besides PTB running, the last exchange with the Bot API must have got an
+answer. A Bot API unreachable at start is a PlatformUnavailableError (the caller retries); while polling,
+PTB retries by itself, and each failure is one WARNING line.
+
+A webhook needs a secret, or anyone who finds the URL can post forged updates: without
+BANBOT_TELEGRAM_WEBHOOK_SECRET a random one is made at each start and given to Telegram with setWebhook.
 """
 
 from __future__ import annotations
 
 import logging
+import secrets
 from typing import Any
 from urllib.parse import urlparse
 
 from telegram import BotCommand, Update
-from telegram.error import TelegramError
+from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application, ApplicationBuilder
+from telegram.request import HTTPXRequest
 
+from bot.adapters.lifecycle import PlatformUnavailableError, one_line
 from bot.adapters.telegram_bot.callbacks import CallbackCodec
 from bot.adapters.telegram_bot.handlers import TelegramHandlers
 from bot.adapters.telegram_bot.sender import TelegramSender
 from bot.context import BotContext
 from bot.core.models import LANGS, Lang
-from bot.logging_setup import RedactSecrets
+from bot.logging_setup import RedactSecrets, redact_everywhere
+from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -61,21 +73,68 @@ COMMANDS: dict[Lang, list[tuple[str, str]]] = {
 
 
 REDACTED_LOGGERS = ("telegram.ext.ExtBot", "telegram.Bot", "telegram.ext.Updater", "httpx", "httpcore")
-"""Loggers that see Bot API URLs: PTB's bot logs its API URL (token included) at DEBUG when built."""
+"""Loggers that see Bot API URLs and parameters: PTB's bot logs its API URL (token included) when built and
+every call's parameters (setWebhook's secret_token included) at DEBUG."""
+CONNECTION_POOL = 256  # PTB's default for everything but getUpdates
 
 
-def quiet_http_loggers(token: str | None = None) -> None:
-    """httpx logs every request URL at INFO, and Bot API URLs contain the token: keep it at WARNING,
-    and redact the token from the few loggers that could still print a URL."""
+def quiet_http_loggers() -> None:
+    """httpx logs every request URL at INFO, and Bot API URLs contain the token: keep it at WARNING."""
     for name in ("httpx", "httpcore"):
         logger = logging.getLogger(name)
         if logger.getEffectiveLevel() < logging.WARNING:
             logger.setLevel(logging.WARNING)
-    if token:
-        for name in REDACTED_LOGGERS:
-            logger = logging.getLogger(name)
-            if not any(isinstance(f, RedactSecrets) and f.redact(token) != token for f in logger.filters):
-                logger.addFilter(RedactSecrets([token]))
+
+
+def redact_secrets(*values: str) -> None:
+    """Redact these from the loggers that print Bot API URLs and parameters, and from every log handler."""
+    for name in REDACTED_LOGGERS:
+        logger = logging.getLogger(name)
+        existing = next((f for f in logger.filters if isinstance(f, RedactSecrets)), None)
+        if existing is None:
+            logger.addFilter(RedactSecrets(values, min_length=1))
+        else:
+            existing.add(*values)
+    redact_everywhere(*values)
+
+
+class Reachability:
+    """Whether the last exchange with the Bot API got an answer (any answer: even an error is one)."""
+
+    def __init__(self) -> None:
+        self.ok = True
+
+
+class TrackedRequest(HTTPXRequest):
+    """PTB's HTTP transport, noting in a Reachability whether each request got an answer."""
+
+    def __init__(self, reachability: Reachability, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._reachability = reachability
+
+    async def do_request(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
+        try:
+            answer = await super().do_request(*args, **kwargs)
+        except NetworkError:  # PTB's transport failures (TimedOut too): no answer came
+            self._reachability.ok = False
+            raise
+        self._reachability.ok = True
+        return answer
+
+
+def unreachable(exc: TelegramError) -> bool:
+    """A failure another try may fix: no answer, or "retry after". A BadRequest is a NetworkError too in
+    PTB, but an answer; an invalid token is final."""
+    return isinstance(exc, RetryAfter) or (isinstance(exc, NetworkError) and not isinstance(exc, BadRequest))
+
+
+def webhook_secret(settings: Settings) -> str | None:
+    """The configured webhook secret; a random one when a webhook URL is set without one; else None."""
+    if not settings.telegram_webhook_url:
+        return None
+    if settings.telegram_webhook_secret is not None:
+        return settings.telegram_webhook_secret.get_secret_value()
+    return secrets.token_urlsafe(32)
 
 
 def file_url_for(base_url: str) -> str:
@@ -100,16 +159,24 @@ class TelegramAdapter:
         if settings.telegram_token is None:
             raise ValueError("BANBOT_TELEGRAM_TOKEN is not set")
         token = settings.telegram_token.get_secret_value()
-        quiet_http_loggers(token)
+        self._webhook_secret = webhook_secret(settings)
+        quiet_http_loggers()
+        redact_secrets(token, *filter(None, [self._webhook_secret]))
         self._ctx = ctx
         self._poll_timeout = poll_timeout
+        self._reachability = Reachability()
+        self._requests = (
+            TrackedRequest(self._reachability, connection_pool_size=CONNECTION_POOL),
+            TrackedRequest(self._reachability, connection_pool_size=1, read_timeout=poll_timeout + 10.0),
+        )
         base_url = settings.telegram_api_base_url
         self.app: Application[Any, Any, Any, Any, Any, Any] = (
             ApplicationBuilder()
             .token(token)
             .base_url(base_url)
             .base_file_url(file_url_for(base_url))
-            .get_updates_read_timeout(poll_timeout + 10.0)
+            .request(self._requests[0])
+            .get_updates_request(self._requests[1])
             .concurrent_updates(concurrent_updates)
             .job_queue(None)
             .build()
@@ -120,13 +187,31 @@ class TelegramAdapter:
 
     @property
     def connected(self) -> bool:
-        """True while the application runs and is receiving updates."""
+        """True while the application runs, receives updates, and the Bot API answers."""
         updater = self.app.updater
-        return self.app.running and updater is not None and updater.running
+        return self.app.running and updater is not None and updater.running and self._reachability.ok
 
     async def start(self) -> None:
-        """Initialize (getMe), register the command menu, start handlers, then poll or serve the webhook."""
+        """Initialize (getMe), register the command menu, start handlers, then poll or serve the webhook.
+
+        Raises PlatformUnavailableError when the Bot API cannot be reached (after undoing what this try
+        started, so that the caller can try again), and anything else (InvalidToken, a webhook URL
+        Telegram refuses) as it is.
+        """
         quiet_http_loggers()
+        try:
+            await self._start()
+        except TelegramError as exc:
+            await self._release()
+            if not unreachable(exc):
+                raise
+            base = self._ctx.settings.telegram_api_base_url
+            raise PlatformUnavailableError(f"cannot reach the Telegram Bot API at {base}: {one_line(exc)}") from exc
+        except BaseException:
+            await self._release()
+            raise
+
+    async def _start(self) -> None:
         settings = self._ctx.settings
         await self.app.initialize()
         await self._set_commands()
@@ -134,31 +219,44 @@ class TelegramAdapter:
         updater = self.app.updater
         assert updater is not None
         if settings.telegram_webhook_url:
-            secret = settings.telegram_webhook_secret
+            if settings.telegram_webhook_secret is None:
+                log.warning("telegram webhook without BANBOT_TELEGRAM_WEBHOOK_SECRET: using a random secret")
             await updater.start_webhook(
                 listen=settings.telegram_webhook_listen,
                 port=settings.telegram_webhook_port,
                 url_path=urlparse(settings.telegram_webhook_url).path.lstrip("/"),
                 webhook_url=settings.telegram_webhook_url,
-                secret_token=secret.get_secret_value() if secret else None,
+                secret_token=self._webhook_secret,
                 allowed_updates=ALLOWED_UPDATES,
             )
             log.info("telegram started: mode=webhook bot=@%s", self.app.bot.username)
         else:
             await updater.start_polling(
-                poll_interval=0.0, timeout=int(self._poll_timeout) or 1, allowed_updates=ALLOWED_UPDATES
+                poll_interval=0.0,
+                timeout=int(self._poll_timeout) or 1,
+                allowed_updates=ALLOWED_UPDATES,
+                error_callback=self._polling_failed,
             )
             log.info("telegram started: mode=polling bot=@%s", self.app.bot.username)
 
+    @staticmethod
+    def _polling_failed(exc: TelegramError) -> None:
+        """PTB retries failed polls by itself (backing off up to 30 s); one line each, without a traceback."""
+        log.warning("telegram polling failed (%s): retrying", one_line(exc))
+
     async def stop(self) -> None:
         """Stop receiving, finish the handlers, close the HTTP client. Safe to call more than once."""
+        await self._release()
+        log.info("telegram stopped")
+
+    async def _release(self) -> None:
         updater = self.app.updater
         if updater is not None and updater.running:
             await updater.stop()
         if self.app.running:
             await self.app.stop()
         await self.app.shutdown()
-        log.info("telegram stopped")
+        await self.app.bot.shutdown()  # the HTTP clients a failed getMe left open (the app was not initialized)
 
     async def _set_commands(self) -> None:
         for lang in LANGS:

@@ -161,6 +161,17 @@ MIGRATIONS: tuple[Migration, ...] = (
             )""",
         ),
     ),
+    Migration(
+        6,
+        "subscription modes (every existing subscription keeps its daily post); announcement posts, once per "
+        "subscription and announcement",
+        (
+            "ALTER TABLE subscriptions ADD COLUMN modes VARCHAR(64) NOT NULL DEFAULT 'daily'",
+            "ALTER TABLE deliveries ADD COLUMN announcement_id VARCHAR(64) NULL",
+            # NULLs are distinct in a unique index (SQLite and PostgreSQL): countdown rows never collide here.
+            "CREATE UNIQUE INDEX ux_deliveries_announcement ON deliveries (subscription_id, announcement_id)",
+        ),
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

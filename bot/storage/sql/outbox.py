@@ -71,11 +71,13 @@ class SqlOutbox(SqlBase):
                                 "claimed_by": owner,
                                 "lease_until": lease_until,
                                 "claimed_at": now,
+                                "announcement_id": c.announcement_id,
                             }
                             for c in chunk
                         ]
                     )
-                    .on_conflict_do_nothing(index_elements=["subscription_id", "local_date"])
+                    # either unique index: (subscription, local date) and (subscription, announcement)
+                    .on_conflict_do_nothing()
                     .returning(deliveries.c.id, deliveries.c.subscription_id)
                 )
                 for delivery_id, sub_id in (await conn.execute(stmt)).all():
@@ -108,6 +110,7 @@ class SqlOutbox(SqlBase):
                         deliveries.c.local_date.label("d_local_date"),
                         deliveries.c.due_at.label("d_due_at"),
                         deliveries.c.attempts.label("d_attempts"),
+                        deliveries.c.announcement_id.label("d_announcement_id"),
                     )
                     .join(subscriptions, subscriptions.c.id == deliveries.c.subscription_id)
                     .where(deliveries.c.id.in_(list(chunk)))
@@ -115,6 +118,21 @@ class SqlOutbox(SqlBase):
                 )
                 out.extend(claimed_delivery(row) for row in rows)
         return out
+
+    async def announced(self, subscription_ids: Sequence[int], announcement_ids: Sequence[str]) -> set[tuple[int, str]]:
+        if not subscription_ids or not announcement_ids:
+            return set()
+        found: set[tuple[int, str]] = set()
+        async with self.engine.connect() as conn:
+            for chunk in chunks(sorted(set(subscription_ids))):
+                rows = await conn.execute(
+                    select(deliveries.c.subscription_id, deliveries.c.announcement_id).where(
+                        deliveries.c.subscription_id.in_(list(chunk)),
+                        deliveries.c.announcement_id.in_(sorted(set(announcement_ids))),
+                    )
+                )
+                found.update((int(sub_id), str(ann_id)) for sub_id, ann_id in rows)
+        return found
 
     async def reclaim_expired(
         self,

@@ -12,7 +12,7 @@ from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.storage.records import ClaimedDelivery, DeliveryRecord, DeliveryState, SubscriptionRecord
+from bot.storage.records import ClaimedDelivery, DeliveryRecord, DeliveryState, SubscriptionRecord, decode_modes
 from bot.storage.sql.tables import subscriptions
 from bot.types import ChatRef, Lang, Platform
 
@@ -61,6 +61,7 @@ def subscription_record(row: Row[Any]) -> SubscriptionRecord:
         paused=bool(m["paused"]),
         inactive_reason=m["inactive_reason"],
         next_due_at=m["next_due_at"],
+        modes=decode_modes(m["modes"]),
     )
 
 
@@ -73,6 +74,7 @@ def claimed_delivery(row: Row[Any]) -> ClaimedDelivery:
         local_date=dt.date.fromisoformat(m["d_local_date"]),
         due_at=m["d_due_at"],
         attempts=int(m["d_attempts"]),
+        announcement_id=m["d_announcement_id"],
     )
 
 
@@ -90,6 +92,7 @@ def delivery_record(row: Row[Any]) -> DeliveryRecord:
         claimed_at=m["claimed_at"],
         finished_at=m["finished_at"],
         detail=m["detail"],
+        announcement_id=m["announcement_id"],
     )
 
 

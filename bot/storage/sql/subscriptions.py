@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.errors import DuplicateSubscriptionError
-from bot.storage.records import NewSubscription, SubscriptionRecord
+from bot.storage.records import Mode, NewSubscription, SubscriptionRecord, encode_modes
 from bot.storage.sql.rows import SqlBase, chat_filter, chunks, subscription_record
 from bot.storage.sql.tables import subscriptions
 from bot.types import ChatRef, Platform
@@ -35,6 +35,7 @@ def _values(new: NewSubscription) -> dict[str, Any]:
         "paused": False,
         "inactive_reason": None,
         "next_due_at": new.next_due_at,
+        "modes": encode_modes(new.modes),
     }
 
 
@@ -83,6 +84,14 @@ class SqlSubscriptions(SqlBase):
             if self.dialect == "postgresql" and len(news) >= _ANALYZE_AFTER:
                 await conn.execute(text("ANALYZE subscriptions"))
         return len(news)
+
+    async def set_modes(self, subscription_id: int, modes: frozenset[Mode]) -> SubscriptionRecord | None:
+        async with self.engine.begin() as conn:
+            await conn.execute(
+                update(subscriptions).where(subscriptions.c.id == subscription_id).values(modes=encode_modes(modes))
+            )
+            row = (await conn.execute(select(subscriptions).where(subscriptions.c.id == subscription_id))).first()
+        return subscription_record(row) if row else None
 
     async def list_subscriptions(self, chat: ChatRef, *, include_inactive: bool = False) -> list[SubscriptionRecord]:
         query = select(subscriptions).where(chat_filter(chat)).order_by(subscriptions.c.id)

@@ -70,6 +70,7 @@ subscriptions = Table(
     Column("paused", Boolean, nullable=False),
     Column("inactive_reason", Text, nullable=True),
     Column("next_due_at", UTCDateTime, nullable=True),  # NULL while paused or inactive
+    Column("modes", String(64), nullable=False, default="daily"),  # records.encode_modes: "milestones,updates"
 )
 
 deliveries = Table(
@@ -86,6 +87,7 @@ deliveries = Table(
     Column("claimed_at", UTCDateTime, nullable=False),
     Column("finished_at", UTCDateTime, nullable=True),
     Column("detail", Text, nullable=True),
+    Column("announcement_id", String(64), nullable=True),  # set on announcement posts; unique per subscription
 )
 
 feedback = Table(

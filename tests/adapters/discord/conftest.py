@@ -40,8 +40,11 @@ def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
 
 
 @pytest.fixture
-async def fake() -> AsyncIterator[FakeDiscord]:
+async def fake(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeDiscord]:
+    """The fake Discord, and the settings an operator would use to point banbot at it (read by make_settings)."""
     async with running_fake() as server:
+        monkeypatch.setenv("BANBOT_DISCORD_API_BASE_URL", server.api_url)
+        monkeypatch.setenv("BANBOT_DISCORD_GATEWAY_URL", server.gateway_url)
         yield server
 
 
@@ -51,8 +54,8 @@ def services() -> MemoryServices:
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return make_settings(tmp_path)
+def settings(tmp_path: Path, fake: FakeDiscord) -> Settings:
+    return make_settings(tmp_path)  # after `fake`: its URLs are in the environment
 
 
 class GapLog:

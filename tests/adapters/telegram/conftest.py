@@ -145,20 +145,21 @@ def make_settings(api: FakeTelegramAPI, **overrides: Any) -> Settings:
 
 
 StartAdapter = Callable[..., Awaitable[TelegramAdapter]]
+BuildAdapter = Callable[..., TelegramAdapter]
 
 
 @pytest.fixture
-async def start_adapter(
+async def build_adapter(
     api: FakeTelegramAPI,
     knowledge: KnowledgeHolder,
     clock: FakeClock,
     services: MemoryServices,
     scripted: dict[str, Reply],
-) -> AsyncIterator[StartAdapter]:
-    """Builds and starts the real adapter against the fake server; stops it after the test."""
-    started: list[TelegramAdapter] = []
+) -> AsyncIterator[BuildAdapter]:
+    """Builds the real adapter against the fake server (not started); stops it after the test."""
+    built: list[TelegramAdapter] = []
 
-    async def start(subscriptions: Any = None, feedback: Any = None, **settings: Any) -> TelegramAdapter:
+    def build(subscriptions: Any = None, feedback: Any = None, **settings: Any) -> TelegramAdapter:
         ctx = BotContext(
             knowledge=ScriptedKnowledge(knowledge, scripted),  # type: ignore[arg-type]
             subscriptions=subscriptions or services.subscriptions,
@@ -167,13 +168,24 @@ async def start_adapter(
             settings=make_settings(api, **settings),
         )
         adapter = TelegramAdapter(ctx, poll_timeout=1)
-        await adapter.start()
-        started.append(adapter)
+        built.append(adapter)
         return adapter
 
-    yield start
-    for adapter in started:
+    yield build
+    for adapter in built:
         await adapter.stop()
+
+
+@pytest.fixture
+async def start_adapter(build_adapter: BuildAdapter) -> StartAdapter:
+    """Builds and starts the real adapter against the fake server; stops it after the test."""
+
+    async def start(subscriptions: Any = None, feedback: Any = None, **settings: Any) -> TelegramAdapter:
+        adapter = build_adapter(subscriptions, feedback, **settings)
+        await adapter.start()
+        return adapter
+
+    return start
 
 
 @pytest.fixture

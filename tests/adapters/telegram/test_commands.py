@@ -34,7 +34,7 @@ async def test_interface_text_is_in_the_users_app_language(api: FakeTelegramAPI,
     texts = [parse_html(c.params["text"])[0] for c in sent]
     assert any(t.startswith("我是 banbot") for t in texts)
     assert any("距离TikTok“不剥离就禁用”法律生效（2025年1月19日）还有 9 天。" in t for t in texts)
-    assert "这里还没有倒计时订阅。使用 /subscribe 每天接收倒计时。" in texts
+    assert "这里还没有订阅。使用 /subscribe 接收倒计时和新动态。" in texts
     assert "我不认识命令 /coutndown。你是不是想用 /countdown？" in texts
 
 
@@ -158,18 +158,18 @@ async def test_unsubscribe_removes_only_what_is_asked(api: FakeTelegramAPI, star
     assert (await say("/subscribe 08:00 Europe/Paris")).startswith("Subscribed (#1): a daily countdown to the TikTok")
     assert (await say("/subscribe Asia/Tokyo")).startswith("Subscribed (#2)")  # a zone alone: the default time
     again = await say("/subscribe 8:00 Europe/Paris")
-    assert again.startswith("This chat already gets the countdown to the TikTok divest-or-ban law taking effect")
+    assert again.startswith("This chat already gets posts about the TikTok divest-or-ban law taking effect at 08:00")
     assert "law-effective" not in again  # named, never by an internal id
     which = await say("/unsubscribe")
-    assert "This chat has 2 countdown subscriptions. Say which one to stop" in which
-    assert "#1 countdown to the TikTok divest-or-ban law taking effect, daily at 08:00 (Europe/Paris)" in which
+    assert "This chat has 2 subscriptions. Say which one to stop" in which
+    assert "#1 a daily countdown to the TikTok divest-or-ban law taking effect, at 08:00 (Europe/Paris)" in which
     assert (await say("/unsubscribe later")).startswith("“later” is not a subscription number.")
-    assert (await say("/unsubscribe #2")).startswith("Unsubscribed #2: no more daily countdown")
+    assert (await say("/unsubscribe #2")).startswith("Unsubscribed #2: a daily countdown")
     assert (await say("/unsubscribe 7")).startswith("There is no subscription #7 in this chat.")
     listing = await say("/subscriptions")
-    assert "#1 countdown" in listing and "#2" not in listing
+    assert "#1 a daily countdown" in listing and "#2" not in listing
     assert (await say("/unsubscribe all")) == (
-        "Unsubscribed #1: no more daily countdown to the TikTok divest-or-ban law taking effect at 08:00 "
-        "(Europe/Paris) here."
+        "Unsubscribed #1: a daily countdown to the TikTok divest-or-ban law taking effect, at 08:00 "
+        "(Europe/Paris). Nothing more will be posted for it here."
     )
-    assert (await say("/unsubscribe")).startswith("No countdown subscriptions here.")
+    assert (await say("/unsubscribe")).startswith("No subscriptions here.")
