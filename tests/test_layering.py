@@ -28,11 +28,6 @@ STORE_FACTORY = "bot.storage.sql"
 PORTS_ONLY = {"bot.delivery": STORAGE_PORTS, "bot.curation": STORAGE_PORTS}
 PORTS_AND_FACTORY = {"bot.ops": STORAGE_PORTS | {STORE_FACTORY}, "bot.bench": STORAGE_PORTS | {STORE_FACTORY}}
 
-OVERSIZED = {
-    # issue 12: being split into smaller handler modules in another branch.
-    "bot/adapters/telegram_bot/handlers.py",
-}
-
 
 def module_name(path: Path) -> str:
     parts = path.relative_to(PROJECT_ROOT).with_suffix("").parts
@@ -120,8 +115,7 @@ def test_no_module_above_400_lines() -> None:
         str(path.relative_to(PROJECT_ROOT)): len(path.read_text(encoding="utf-8").splitlines())
         for path in BOT.rglob("*.py")
     }
-    assert {name: n for name, n in sizes.items() if n > MAX_LINES and name not in OVERSIZED} == {}
-    assert all(sizes[name] > MAX_LINES for name in OVERSIZED), "an exception no longer needed: remove it"
+    assert {name: n for name, n in sizes.items() if n > MAX_LINES} == {}
 
 
 def test_the_rules_see_real_imports() -> None:

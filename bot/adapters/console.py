@@ -12,14 +12,12 @@ import sys
 import threading
 from pathlib import Path
 from typing import Literal, TextIO
-from zoneinfo import ZoneInfo
 
+from bot.adapters._helpers import COMMANDS, Command, interface_lang, split_command, unknown_command_text
 from bot.context import BotContext
-from bot.core.language import detect_language
-from bot.core.messages import msg
-from bot.core.models import Lang, Reply
+from bot.core import messages as m
+from bot.core.models import Lang, Reply, ReplyKind
 from bot.core.render_text import render_plain
-from bot.delivery.parsing import parse_timezone
 from bot.errors import SubscriptionError
 from bot.types import ChatRef, Platform
 
@@ -28,6 +26,7 @@ log = logging.getLogger(__name__)
 CONSOLE_CHAT = ChatRef(Platform.CONSOLE, "console", is_group=False)
 PROMPT = "you> "
 QUIT = frozenset({"/quit", "/exit", "quit", "exit", "退出"})
+CONSOLE_COMMANDS = (*COMMANDS, "quit")
 
 ChatEnd = Literal["quit", "eof"]
 """How a chat ended: the user asked to leave (/quit, or end of input on a terminal), or piped input ran out."""
@@ -36,6 +35,14 @@ ChatEnd = Literal["quit", "eof"]
 def owns_terminal(stdin: TextIO, stdout: TextIO) -> bool:
     """True when the chat runs on a terminal: the user reads its output there, so logs must go elsewhere."""
     return stdin.isatty() and stdout.isatty()
+
+
+def console_text(reply: Reply) -> str:
+    """A reply in full, as a terminal shows it; a decline lists the starter questions (there are no buttons)."""
+    text = render_plain(reply)
+    if reply.kind is ReplyKind.DECLINE and reply.suggestions:
+        text += "\n\n" + "\n".join([m.TRY_THESE.get(reply.lang), *(f"• {s.question}" for s in reply.suggestions)])
+    return text
 
 
 class _FdLines:
@@ -87,7 +94,7 @@ class ConsoleChat:
     async def run(self) -> ChatEnd:
         """Chat until /quit ("quit") or the end of input ("eof"; "quit" on a terminal, where it is Ctrl-D)."""
         self._setup_history()
-        self.write(msg("console_welcome", "en"))
+        self.write(m.CONSOLE_WELCOME.get("en"))
         try:
             while True:
                 line = await self._next_line()
@@ -126,76 +133,42 @@ class ConsoleChat:
             return await self.handle(line)
         except Exception:  # one bad line must not end the chat
             log.exception("console input failed")
-            return msg("error", detect_language(line))
+            return m.ERROR.get(interface_lang(None, line))
 
     async def handle(self, line: str) -> str:
         """The reply text for one input line: a command or a question."""
         text = line.strip()
-        lang: Lang = detect_language(text)
-        command, _, rest = text.partition(" ")
-        command = command.lower()
-        now = self._ctx.clock()
-        answerer = self._ctx.knowledge.answerer
+        lang = interface_lang(None, text)
+        command = split_command(text)
         try:
-            if command == "/countdown":
-                return render_plain(await self._countdown(rest.strip(), lang))
-            if command == "/timeline":
-                return render_plain(answerer.timeline(now, lang))
-            if command == "/sources":
-                return render_plain(answerer.sources(lang))
-            if command in ("/help", "/start"):
-                return render_plain(answerer.help(lang))
-            if command in ("/subscribe", "/unsubscribe", "/subscriptions"):
-                return await self._subscriptions(command, rest.split(), lang)
-            question = rest if command == "/ask" else text
-            return render_plain(self._ctx.ask(question, platform=Platform.CONSOLE))
+            if command is None:
+                return console_text(await self._ctx.ask(text, platform=Platform.CONSOLE))
+            return await self._command(command, lang)
         except SubscriptionError as exc:
             return str(exc)
 
-    async def _countdown(self, arg: str, lang: Lang) -> Reply:
-        """`/countdown [deadline id | time zone]`: in the zone given, else this chat's subscription zone, else UTC.
-
-        A zone that cannot be read raises SubscriptionError with the shared parser's explanation.
-        """
-        answerer = self._ctx.knowledge.answerer
-        now = self._ctx.clock()
-        if arg.lower() in answerer.kb.deadlines:
-            return answerer.countdown(now, lang, deadline_id=arg.lower())
-        if arg:
-            zone = parse_timezone(arg, lang)
-        else:
-            views = await self._ctx.subscriptions.list(CONSOLE_CHAT)
-            zone = views[0].timezone if views else "UTC"
-        return answerer.countdown(now, lang, tz=ZoneInfo(zone))
-
-    async def _subscriptions(self, command: str, args: list[str], lang: Lang) -> str:
-        """`/subscribe [deadline id] [HH:MM [time zone]] [modes]`, `/unsubscribe`, `/subscriptions`."""
-        from bot.delivery.modes import extract_modes, render_subscribed, render_subscriptions
-
-        subs = self._ctx.subscriptions
-        deadlines = self._ctx.knowledge.kb.deadlines
-        titles = {d.id: (d.title.zh if lang == "zh" else d.title.en) for d in deadlines.values()}
-        if command == "/subscribe":
-            modes, rest = extract_modes(" ".join(args))
-            words = rest.split()
-            deadline = next((w for w in words if w.lower() in deadlines), None)
-            if deadline is not None:
-                words.remove(deadline)
-            view = await subs.subscribe(
-                CONSOLE_CHAT,
-                created_by="console",
-                lang=lang,
-                time_text=words[0] if words else None,
-                tz_text=" ".join(words[1:]) or None,
-                deadline_id=deadline,
-                modes=modes,
-            )
-            return render_subscribed(view, lang, titles)
-        if command == "/unsubscribe":
-            count = await subs.unsubscribe(CONSOLE_CHAT, lang=lang)
-            return msg("unsubscribed", lang, count=count) if count else msg("nothing_to_unsubscribe", lang)
-        views = await subs.list(CONSOLE_CHAT)
-        return render_subscriptions(views, lang, titles) if views else msg("no_subscriptions", lang)
+    async def _command(self, command: Command, lang: Lang) -> str:
+        ctx, args = self._ctx, command.args
+        match command.name:
+            case "ask":
+                return console_text(await ctx.ask(args, platform=Platform.CONSOLE)) if args else m.ASK_USAGE.get(lang)
+            case "countdown":
+                return console_text(
+                    await ctx.countdown(platform=Platform.CONSOLE, lang=lang, chat=CONSOLE_CHAT, arg=args)
+                )
+            case "timeline":
+                return console_text(await ctx.timeline(platform=Platform.CONSOLE, lang=lang))
+            case "sources":
+                return console_text(await ctx.sources(args or None, platform=Platform.CONSOLE, lang=lang))
+            case "help" | "start":
+                return console_text(await ctx.help(platform=Platform.CONSOLE, lang=lang))
+            case "subscribe":
+                return (await ctx.subscribe(CONSOLE_CHAT, args, created_by="console", lang=lang)).text
+            case "unsubscribe":
+                return (await ctx.unsubscribe(CONSOLE_CHAT, args, lang=lang)).text
+            case "subscriptions":
+                return await ctx.subscriptions_text(CONSOLE_CHAT, lang=lang)
+        return unknown_command_text(command.name, lang, CONSOLE_COMMANDS)
 
     def _read_line(self) -> str | None:
         if self.interactive:

@@ -1,21 +1,10 @@
-"""Plain-text rendering of a Reply, for the console chat and `banbot ask`."""
+"""Plain-text rendering of a Reply, for the console chat and `banbot ask`, and the footer every surface shows."""
 
 from __future__ import annotations
 
+from bot.core import messages as m
 from bot.core.dates import format_date
-from bot.core.messages import msg
 from bot.core.models import Reply
-
-
-def dates_line(reply: Reply) -> str:
-    """ "As of May 15, 2026 · checked November 26, 2026": the date the facts refer to and when a curator last
-    verified them (never today's date stamped over old knowledge)."""
-    parts = []
-    if reply.as_of:
-        parts.append(msg("as_of_label", reply.lang, date=format_date(reply.as_of, reply.lang)))
-    if reply.checked:
-        parts.append(msg("checked_label", reply.lang, date=format_date(reply.checked, reply.lang)))
-    return " · ".join(parts)
 
 
 def answer_text(reply: Reply) -> str:
@@ -25,13 +14,27 @@ def answer_text(reply: Reply) -> str:
     return reply.text
 
 
+def footer(reply: Reply) -> str | None:
+    """ "As of <the date the facts refer to> · checked <when a curator last verified them>", as far as known.
+
+    Never today's date: a reply about old knowledge says how old it is.
+    """
+    parts = []
+    if reply.as_of is not None and reply.answered:
+        parts.append(m.AS_OF.get(reply.lang, date=format_date(reply.as_of, reply.lang)))
+    if reply.checked is not None and reply.answered:
+        parts.append(m.CHECKED.get(reply.lang, date=format_date(reply.checked, reply.lang)))
+    return " · ".join(parts) or None
+
+
 def render_plain(reply: Reply) -> str:
-    """The reply's text, then its sources and "as of" line."""
+    """The reply's text, then all its sources and the footer."""
     parts = [answer_text(reply)]
     if reply.sources:
-        lines = [f"{msg('sources_label', reply.lang)}:"]
+        lines = [f"{m.SOURCES_LABEL.get(reply.lang)}:"]
         lines += [f"- {s.label}: {s.title} <{s.url}>" for s in (*reply.sources, *reply.more_sources)]
         parts.append("\n".join(lines))
-    if reply.answered and (reply.as_of or reply.checked):
-        parts.append(dates_line(reply))
+    note = footer(reply)
+    if note:
+        parts.append(note)
     return "\n\n".join(parts)

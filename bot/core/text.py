@@ -43,3 +43,15 @@ def split_message(text: str, limit: int) -> list[str]:
     if rest:
         parts.append(rest)
     return parts
+
+
+def shorten(text: str, limit: int, *, one_line: bool = False) -> str:
+    """`text` without surrounding space, cut to at most `limit` characters, ending with "…" when cut.
+
+    The one way labels, titles and quotes of user input are trimmed; `one_line` also folds every run of
+    whitespace (newlines included) into one space, for button labels and quotes.
+    """
+    if limit < 1:
+        raise ValueError("limit must be positive")
+    text = " ".join(text.split()) if one_line else text.strip()
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

@@ -1,4 +1,9 @@
-"""Parse what admins type for /subscribe: a local time and a time zone, with helpful refusals in en/zh."""
+"""Parse what users type for /subscribe, /unsubscribe and /countdown, with helpful refusals in en/zh.
+
+One parser for every surface: the console, Telegram and Discord (whose options, modes and deadline included,
+are joined into the same text) accept and refuse exactly the same input, and quote at most a few dozen
+characters of it back.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +12,15 @@ import functools
 import re
 import unicodedata
 import zoneinfo
+from collections.abc import Collection
+from dataclasses import dataclass
+from typing import Final, Literal
 
 from rapidfuzz import fuzz, process
 
+from bot.core import messages as m
+from bot.core.messages import echo
+from bot.delivery.modes import Mode, extract_modes
 from bot.errors import SubscriptionError
 from bot.types import Lang
 
@@ -86,10 +97,6 @@ ALIASES: dict[str, str] = {
 }
 
 
-def _msg(lang: Lang, en: str, zh: str) -> str:
-    return zh if lang == "zh" else en
-
-
 def _clean(text: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", text).strip().split())
 
@@ -105,13 +112,7 @@ def parse_time(text: str, lang: Lang) -> dt.time:
         if suffix:
             hour = -1 if not 1 <= hour <= 12 else hour % 12 + (12 if suffix == "pm" else 0)
     if not (0 <= hour <= 23 and 0 <= minute <= 59):
-        raise SubscriptionError(
-            _msg(
-                lang,
-                f"“{cleaned}” is not a time of day. Expected HH:MM in 24-hour time, e.g. 09:00 or 21:30.",
-                f"“{cleaned}”不是有效的时间。请使用24小时制 HH:MM，例如 09:00 或 21:30。",
-            )
-        )
+        raise SubscriptionError(m.NOT_A_TIME.get(lang, text=echo(cleaned)))
     return dt.time(hour, minute)
 
 
@@ -145,13 +146,7 @@ def _offset_zone(sign: str, hours: int, minutes: int, lang: Lang, cleaned: str) 
         if z.startswith(_REGION_PREFERENCE) and now.astimezone(zoneinfo.ZoneInfo(z)).utcoffset() == offset
     ]
     examples = ", ".join(same[:3]) or "Asia/Kolkata"
-    raise SubscriptionError(
-        _msg(
-            lang,
-            f"“{cleaned}” is not a whole-hour offset. Use a city time zone instead, e.g. {examples}.",
-            f"“{cleaned}”不是整小时的时差。请改用城市时区名，例如 {examples}。",
-        )
-    )
+    raise SubscriptionError(m.NOT_WHOLE_HOURS.get(lang, text=echo(cleaned), examples=examples))
 
 
 def suggest_timezones(text: str, limit: int = 3) -> list[str]:
@@ -168,14 +163,7 @@ def suggest_timezones(text: str, limit: int = 3) -> list[str]:
 
 def _refuse_long(cleaned: str, lang: Lang) -> None:
     if len(cleaned) > MAX_ZONE_CHARS:
-        raise SubscriptionError(
-            _msg(
-                lang,
-                f"“{cleaned[:30]}…” is too long for a time zone. Use an IANA name such as Europe/London, "
-                "a city such as “new york”, or an offset such as UTC+8.",
-                f"“{cleaned[:30]}…”太长，不是时区。请使用 IANA 时区名（如 Asia/Shanghai）、城市名或时差（如 UTC+8）。",
-            )
-        )
+        raise SubscriptionError(m.ZONE_TOO_LONG.get(lang, text=echo(cleaned, 31)))
 
 
 def _refuse_region(cleaned: str, lang: Lang) -> None:
@@ -185,13 +173,7 @@ def _refuse_region(cleaned: str, lang: Lang) -> None:
     if region and zones:
         known = sorted({z for z in ALIASES.values() if z in zones})
         examples = ", ".join((known or zones)[:3])
-        raise SubscriptionError(
-            _msg(
-                lang,
-                f"“{cleaned}” is a region, not a time zone: add a city, e.g. {examples}.",
-                f"“{cleaned}”是地区而不是时区，请加上城市，例如 {examples}。",
-            )
-        )
+        raise SubscriptionError(m.ZONE_IS_REGION.get(lang, text=echo(cleaned), examples=examples))
 
 
 def parse_timezone(text: str, lang: Lang) -> str:
@@ -214,20 +196,8 @@ def parse_timezone(text: str, lang: Lang) -> str:
         return _offset_zone(match.group(1), int(match.group(2)), int(match.group(3) or 0), lang, cleaned)
     _refuse_region(cleaned, lang)
     suggestions = suggest_timezones(cleaned)
-    if suggestions:
-        hint_en = f" Did you mean {' or '.join(suggestions)}?"
-        hint_zh = f"您是不是想输入 {' 或 '.join(suggestions)}？"
-    else:
-        hint_en = hint_zh = ""
-    raise SubscriptionError(
-        _msg(
-            lang,
-            f"Unknown time zone “{cleaned}”.{hint_en} Use an IANA name such as America/New_York, "
-            "Europe/London or Asia/Shanghai, a city such as “new york”, or an offset such as UTC+8.",
-            f"未知的时区“{cleaned}”。{hint_zh}请使用 IANA 时区名（如 Asia/Shanghai、America/New_York），"
-            "城市名（如 new york），或时差（如 UTC+8）。",
-        )
-    )
+    hint = m.ZONE_HINT.get(lang, zones=m.OR.get(lang).join(suggestions)) if suggestions else ""
+    raise SubscriptionError(m.UNKNOWN_ZONE.get(lang, text=echo(cleaned), hint=hint))
 
 
 def parse_deadline(text: str | None, valid: list[str], primary: str, lang: Lang) -> str:
@@ -238,9 +208,67 @@ def parse_deadline(text: str | None, valid: list[str], primary: str, lang: Lang)
     if wanted in valid:
         return wanted
     raise SubscriptionError(
-        _msg(
-            lang,
-            f"Unknown deadline “{_clean(text)}”. Valid deadlines: {', '.join(valid)}.",
-            f"未知的截止日期“{_clean(text)}”。可用的有：{'、'.join(valid)}。",
-        )
+        m.UNKNOWN_DEADLINE.get(lang, text=echo(_clean(text)), valid=m.LIST_SEPARATOR.get(lang).join(valid))
     )
+
+
+@dataclass(frozen=True, slots=True)
+class SubscribeArgs:
+    """What `/subscribe [HH:MM] [time zone] [modes] [deadline id]` was given; None for what was left out."""
+
+    time_text: str | None
+    tz_text: str | None
+    modes: frozenset[Mode] | None = None
+    deadline_id: str | None = None
+
+
+_MERIDIEM = {"am", "pm", "a.m.", "p.m."}
+
+
+def _looks_like_time(word: str) -> bool:
+    """A word that starts with a digit is meant as a time ("9", "09:00", "21h", "９点"); offsets start with +/-."""
+    return word[:1].isdigit()
+
+
+def parse_subscribe_args(text: str, deadlines: Collection[str] = ()) -> SubscribeArgs:
+    """Split `/subscribe` arguments into a time, a zone, modes and a deadline: "09:00 Europe/Paris",
+    "Europe/Paris 9am milestones+updates", "daily jv-close 9 pm new york". Modes and a deadline id (one of
+    `deadlines`) may stand anywhere among the words. Nothing else is judged here: parse_time and
+    parse_timezone explain."""
+    modes, rest = extract_modes(_clean(text)) if text.strip() else (None, "")
+    known = {d.lower() for d in deadlines}
+    words: list[str] = []
+    deadline: str | None = None
+    for word in rest.split(" ") if rest else []:
+        if deadline is None and word.lower() in known:
+            deadline = word.lower()
+        else:
+            words.append(word)
+    time_words: list[str] = []
+    if words and _looks_like_time(words[0]):
+        take = 2 if len(words) > 1 and words[1].lower() in _MERIDIEM else 1
+        time_words, words = words[:take], words[take:]
+    elif len(words) > 1 and _looks_like_time(words[-1]):
+        time_words, words = words[-1:], words[:-1]
+    elif len(words) > 2 and _looks_like_time(words[-2]) and words[-1].lower() in _MERIDIEM:
+        time_words, words = words[-2:], words[:-2]
+    return SubscribeArgs(" ".join(time_words) or None, " ".join(words) or None, modes, deadline)
+
+
+UNSUBSCRIBE_ALL: Final = "all"
+_ALL_WORDS = frozenset({"all", "*", "everything", "全部", "所有", "全部取消"})
+_SUBSCRIPTION_NUMBER = re.compile(r"#?(\d{1,9})")
+
+
+def parse_unsubscribe_arg(text: str, lang: Lang) -> int | Literal["all"] | None:
+    """`/unsubscribe` with nothing (None), a subscription number ("3", "#3") or "all"; anything else is
+    refused with the usage."""
+    cleaned = _clean(text)
+    if not cleaned:
+        return None
+    if cleaned.lower() in _ALL_WORDS:
+        return UNSUBSCRIBE_ALL
+    number = _SUBSCRIPTION_NUMBER.fullmatch(cleaned)
+    if number is None:
+        raise SubscriptionError(m.UNSUBSCRIBE_USAGE.get(lang, arg=echo(cleaned)))
+    return int(number.group(1))

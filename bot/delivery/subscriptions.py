@@ -8,6 +8,7 @@ import logging
 from collections.abc import Callable, Collection
 from zoneinfo import ZoneInfo
 
+from bot.core import messages as m
 from bot.core.countdown import days_until, next_milestones
 from bot.delivery.local_times import next_occurrence, next_posts, occurrence
 from bot.delivery.modes import default_modes
@@ -21,10 +22,6 @@ from bot.storage.records import Mode, NewSubscription, SubscriptionRecord, encod
 from bot.types import ChatRef, Clock, Lang
 
 log = logging.getLogger(__name__)
-
-
-def _msg(lang: Lang, en: str, zh: str) -> str:
-    return zh if lang == "zh" else en
 
 
 class SubscriptionService:
@@ -102,15 +99,9 @@ class SubscriptionService:
         tz_name = parse_timezone(tz_text or self._settings.default_timezone, lang)
         deadline = parse_deadline(deadline_id, list(kb.deadlines), kb.primary_deadline, lang)
         existing = await self._store.list_subscriptions(chat)
-        if len(existing) >= self._settings.max_subscriptions_per_chat:
-            raise SubscriptionError(
-                _msg(
-                    lang,
-                    f"This chat already has {len(existing)} subscriptions, the most allowed. "
-                    "Remove one with /unsubscribe <id> first.",
-                    f"本聊天已有 {len(existing)} 个订阅，已达上限。请先用 /unsubscribe <编号> 取消一个。",
-                )
-            )
+        again = any((s.deadline_id, s.local_time, s.timezone) == (deadline, local_time, tz_name) for s in existing)
+        if len(existing) >= self._settings.max_subscriptions_per_chat and not again:  # again: modes may change
+            raise SubscriptionError(m.TOO_MANY_SUBSCRIPTIONS.get(lang, count=len(existing)))
         now = self._clock()
         chosen = frozenset(modes) if modes else default_modes(self._passed(deadline, now, ZoneInfo(tz_name)))
         new = NewSubscription(
@@ -130,15 +121,13 @@ class SubscriptionService:
             changed = await self._change_modes(dup.existing_id, frozenset(modes or ()), now)
             if changed is not None:
                 return changed
-            at = local_time.strftime("%H:%M")
             raise SubscriptionError(
-                _msg(
+                m.ALREADY_SUBSCRIBED.get(
                     lang,
-                    f"This chat already gets posts about {deadline} at {at} ({tz_name}): "
-                    f"subscription #{dup.existing_id}. Nothing changed. To change what it posts, name the modes "
-                    "(daily, milestones, updates).",
-                    f"本聊天已订阅 {at}（{tz_name}）关于 {deadline} 的消息（#{dup.existing_id}），无需重复订阅。"
-                    "如需更改发布内容，请指定模式（daily、milestones、updates）。",
+                    deadline=kb.deadlines[deadline].title.get(lang),
+                    time=local_time.strftime("%H:%M"),
+                    tz=tz_name,
+                    id=dup.existing_id,
                 )
             ) from None
         log.info(
@@ -173,13 +162,7 @@ class SubscriptionService:
             return subs
         chosen = [s for s in subs if s.id == subscription_id]
         if not chosen:
-            raise SubscriptionError(
-                _msg(
-                    lang,
-                    f"There is no subscription #{subscription_id} in this chat. Use /subscriptions to see the numbers.",
-                    f"本聊天没有编号为 #{subscription_id} 的订阅。用 /subscriptions 查看编号。",
-                )
-            )
+            raise SubscriptionError(m.NO_SUCH_SUBSCRIPTION.get(lang, id=subscription_id))
         return chosen
 
     async def unsubscribe(self, chat: ChatRef, *, lang: Lang, subscription_id: int | None = None) -> int:

@@ -1,14 +1,27 @@
-"""Plain-text renderings of subscriptions for adapters (each escapes or styles them as its platform needs)."""
+"""The subscription texts every surface shows, in plain text (each adapter escapes or styles them), from the
+catalogue (bot.core.messages).
+
+A subscription is always named by its deadline's title and its number, never by an internal id, and what it
+posts is described past-aware: "a daily countdown to X" before X's day, "daily posts about X" from then on.
+Its modes (bot.delivery.modes parses them) are listed with it.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
 
+from bot.core import messages as m
 from bot.delivery.ports import SubscriptionView
+from bot.storage.records import Mode
 from bot.types import Lang
 
 _WEEKDAYS_ZH = "一二三四五六日"
+_LABELS: dict[Mode, m.Message] = {
+    Mode.DAILY: m.MODE_DAILY,
+    Mode.MILESTONES: m.MODE_MILESTONES,
+    Mode.UPDATES: m.MODE_UPDATES,
+}
 
 
 def format_post_time(moment: dt.datetime, lang: Lang) -> str:
@@ -18,45 +31,87 @@ def format_post_time(moment: dt.datetime, lang: Lang) -> str:
     return f"{moment:%a %b} {moment.day} {moment:%H:%M}"
 
 
-def _line(view: SubscriptionView, lang: Lang, titles: Mapping[str, str]) -> str:
-    at = view.local_time.strftime("%H:%M")
-    deadline = titles.get(view.deadline_id, view.deadline_id)
-    if lang == "zh":
-        head = f"#{view.id} {deadline}倒计时，每天 {at}（{view.timezone}）"
-        if view.paused:
-            return head + "，已暂停"
-        nexts = "、".join(format_post_time(t, lang) for t in view.next_posts)
-        return head + (f"\n   接下来：{nexts}" if nexts else "")
-    head = f"#{view.id} countdown to {deadline}, daily at {at} ({view.timezone})"
+def mode_label(mode: Mode, lang: Lang) -> str:
+    """The mode's name as shown in `lang`: 'milestones' / '里程碑'."""
+    return _LABELS[mode].get(lang)
+
+
+def describe(view: SubscriptionView, lang: Lang, title: str) -> str:
+    """What the subscription posts, past-aware: 'a daily countdown to X' before X's day, 'daily posts about X'
+    from then on; 'posts about X on milestone days, and news when there is some' …"""
+    modes, ahead = view.modes, not view.passed
+    if Mode.DAILY in modes:
+        core = (m.POSTS_DAILY_AHEAD if ahead else m.POSTS_DAILY_PASSED).get(lang, deadline=title)
+    elif Mode.MILESTONES in modes:
+        core = (m.POSTS_MILESTONES_AHEAD if ahead else m.POSTS_MILESTONES_PASSED).get(lang, deadline=title)
+    else:
+        return m.POSTS_UPDATES_ONLY.get(lang, deadline=title)
+    return core + (m.AND_UPDATES.get(lang) if Mode.UPDATES in modes else "")
+
+
+def _title(view: SubscriptionView, lang: Lang, titles: Mapping[str, str] | None) -> str:
+    return (titles or {}).get(view.deadline_id) or m.REMOVED_DEADLINE.get(lang)
+
+
+def _fields(view: SubscriptionView, lang: Lang, titles: Mapping[str, str] | None) -> dict[str, object]:
+    return {
+        "id": view.id,
+        "what": describe(view, lang, _title(view, lang, titles)),
+        "time": view.local_time.strftime("%H:%M"),
+        "tz": view.timezone,
+    }
+
+
+def _milestones_only(view: SubscriptionView) -> bool:
+    return Mode.MILESTONES in view.modes and Mode.DAILY not in view.modes
+
+
+def render_subscription_line(view: SubscriptionView, lang: Lang, titles: Mapping[str, str] | None = None) -> str:
+    """One line of /subscriptions, with its modes and next post times: '#3 daily posts about X, at 09:00 (UTC)
+    [daily]'."""
+    sep = m.LIST_SEPARATOR.get(lang)
+    modes = sep.join(mode_label(mode, lang) for mode in Mode if mode in view.modes)
+    line = m.SUBSCRIPTION_LINE.get(lang, modes=modes, **_fields(view, lang, titles))
     if view.paused:
-        return head + ", paused"
-    nexts = ", ".join(format_post_time(t, lang) for t in view.next_posts)
-    return head + (f"\n   next: {nexts}" if nexts else "")
+        return line + m.SUBSCRIPTION_PAUSED.get(lang)
+    nexts = sep.join(format_post_time(t, lang) for t in view.next_posts)
+    if not nexts:
+        return line
+    return line + (m.NEXT_MILESTONES if _milestones_only(view) else m.NEXT_POSTS).get(lang, when=nexts)
 
 
 def render_subscriptions(views: Sequence[SubscriptionView], lang: Lang, titles: Mapping[str, str] | None = None) -> str:
-    """The /subscriptions listing, with the next three post times of each; `titles` names the deadlines."""
+    """The /subscriptions listing, with the modes and next three post times of each; `titles` names the
+    deadlines."""
     if not views:
-        if lang == "zh":
-            return "这里还没有倒计时订阅。使用 /subscribe 每天接收倒计时。"
-        return "No countdown subscriptions here. Use /subscribe to get a daily countdown post."
-    title = "本聊天的倒计时订阅：" if lang == "zh" else "Countdown subscriptions here:"
-    return "\n".join([title, *(_line(v, lang, titles or {}) for v in views)])
+        return m.NO_SUBSCRIPTIONS.get(lang)
+    return "\n".join([m.SUBSCRIPTIONS_TITLE.get(lang), *(render_subscription_line(v, lang, titles) for v in views)])
 
 
-def render_subscribed(view: SubscriptionView, lang: Lang, titles: Mapping[str, str] | None = None) -> str:
-    """A short confirmation after /subscribe; `titles` maps deadline ids to their titles in `lang`."""
-    at = view.local_time.strftime("%H:%M")
-    deadline = (titles or {}).get(view.deadline_id, view.deadline_id)
-    first = format_post_time(view.next_posts[0], lang) if view.next_posts else ""
-    if lang == "zh":
-        return (
-            f"已订阅（#{view.id}）：每天 {at}（{view.timezone}）发布{deadline}倒计时。"
-            + (f"第一条：{first}。" if first else "")
-            + f"取消请用 /unsubscribe {view.id}。"
-        )
-    return (
-        f"Subscribed (#{view.id}): a daily countdown to {deadline} at {at} ({view.timezone})."
-        + (f" First post: {first}." if first else "")
-        + f" To stop: /unsubscribe {view.id}."
-    )
+def render_subscribed(
+    view: SubscriptionView, lang: Lang, titles: Mapping[str, str] | None = None, *, changed: bool = False
+) -> str:
+    """The confirmation after /subscribe (`changed`: an existing subscription got other modes); `titles` maps
+    deadline ids to their titles in `lang`."""
+    text = (m.MODES_CHANGED if changed else m.SUBSCRIBED).get(lang, **_fields(view, lang, titles))
+    if view.next_posts:
+        first = format_post_time(view.next_posts[0], lang)
+        text += (m.FIRST_POST if Mode.DAILY in view.modes else m.NEXT_MILESTONE).get(lang, when=first)
+    if _milestones_only(view):
+        text += m.MILESTONES_NOTE.get(lang)
+    return text + m.TO_STOP.get(lang, id=view.id)
+
+
+def render_unsubscribed(
+    removed: Sequence[SubscriptionView], lang: Lang, titles: Mapping[str, str] | None = None
+) -> str:
+    """What /unsubscribe did: the one subscription stopped, or how many."""
+    if len(removed) == 1:
+        return m.UNSUBSCRIBED_ONE.get(lang, **_fields(removed[0], lang, titles))
+    return m.UNSUBSCRIBED_ALL.get(lang, count=len(removed))
+
+
+def render_which(views: Sequence[SubscriptionView], lang: Lang, titles: Mapping[str, str] | None = None) -> str:
+    """A bare /unsubscribe in a chat with several subscriptions: which one?"""
+    listing = "\n".join(render_subscription_line(v, lang, titles) for v in views)
+    return m.WHICH_SUBSCRIPTION.get(lang, count=len(views), listing=listing)

@@ -7,20 +7,15 @@ import re
 
 import pytest
 
-from bot.delivery.modes import (
-    MODE_CHOICES,
-    MODE_NAMES,
-    Mode,
-    default_modes,
+from bot.delivery.modes import MODE_CHOICES, MODE_NAMES, Mode, default_modes, extract_modes, parse_modes
+from bot.delivery.ports import SubscriptionView
+from bot.delivery.texts import (
     describe,
-    extract_modes,
     mode_label,
-    parse_modes,
     render_subscribed,
     render_subscription_line,
     render_subscriptions,
 )
-from bot.delivery.ports import SubscriptionView
 from bot.errors import SubscriptionError
 from bot.types import ChatRef, Platform
 
@@ -135,4 +130,5 @@ def test_confirmation_and_listing() -> None:
     listing = render_subscriptions([daily, milestones], "en", titles)
     assert listing.startswith("Subscriptions here:\n#4 a daily countdown to the law, at 09:00")
     assert render_subscriptions([], "zh") == "这里还没有订阅。使用 /subscribe 接收倒计时和新动态。"
-    assert "#4 a daily countdown to law" in render_subscriptions([daily], "en")  # no titles: the id
+    gone = render_subscriptions([daily], "en", {})  # a deadline no longer in the knowledge: never its id
+    assert "#4 a daily countdown to a deadline no longer tracked" in gone

@@ -4,7 +4,13 @@ import datetime as dt
 
 import pytest
 
-from bot.delivery.parsing import parse_deadline, parse_time, parse_timezone
+from bot.delivery.parsing import (
+    parse_deadline,
+    parse_subscribe_args,
+    parse_time,
+    parse_timezone,
+    parse_unsubscribe_arg,
+)
 from bot.errors import SubscriptionError
 
 
@@ -82,3 +88,48 @@ def test_deadline() -> None:
     assert parse_deadline(" JV-Close ", valid, "law-effective", "en") == "jv-close"
     with pytest.raises(SubscriptionError, match="law-effective, jv-close"):
         parse_deadline("nope", valid, "law-effective", "en")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("", (None, None)),
+        ("09:00", ("09:00", None)),
+        ("09:00 Europe/Paris", ("09:00", "Europe/Paris")),
+        ("Europe/Paris", (None, "Europe/Paris")),  # a zone alone: the default time
+        ("Europe/Paris 9am", ("9am", "Europe/Paris")),
+        ("9 pm new york", ("9 pm", "new york")),
+        ("new york 9 pm", ("9 pm", "new york")),
+        ("UTC+8", (None, "UTC+8")),
+        ("7:30 +8", ("7:30", "+8")),
+        ("25:99 UTC", ("25:99", "UTC")),  # judged (and refused) by parse_time
+    ],
+)
+def test_subscribe_args(text: str, expected: tuple[str | None, str | None]) -> None:
+    args = parse_subscribe_args(text)
+    assert (args.time_text, args.tz_text) == expected
+
+
+def test_unsubscribe_arg() -> None:
+    assert parse_unsubscribe_arg("", "en") is None
+    assert parse_unsubscribe_arg(" 3 ", "en") == 3
+    assert parse_unsubscribe_arg("#12", "en") == 12
+    assert parse_unsubscribe_arg("ALL", "en") == "all"
+    assert parse_unsubscribe_arg("全部", "zh") == "all"
+    for bad in ("later", "1 2", "9" * 30, "-1"):
+        with pytest.raises(SubscriptionError, match="is not a subscription number") as err:
+            parse_unsubscribe_arg(bad, "en")
+        assert len(str(err.value)) < 200
+    with pytest.raises(SubscriptionError, match="不是订阅编号"):
+        parse_unsubscribe_arg("later", "zh")
+
+
+def test_refusals_quote_at_most_a_few_words() -> None:
+    for call in (
+        lambda: parse_time("9" + "x" * 4000, "en"),
+        lambda: parse_timezone("y" * 4000, "en"),
+        lambda: parse_deadline("z" * 4000, ["law-effective"], "law-effective", "en"),
+    ):
+        with pytest.raises(SubscriptionError) as err:
+            call()
+        assert len(str(err.value)) < 250

@@ -6,9 +6,9 @@ import datetime as dt
 
 import pytest
 
-from bot.delivery.modes import render_subscribed, render_subscription_line, render_subscriptions
 from bot.delivery.ports import Subscriptions
 from bot.delivery.subscriptions import SubscriptionService
+from bot.delivery.texts import render_subscribed, render_subscription_line, render_subscriptions
 from bot.errors import SubscriptionError
 from bot.knowledge.loader import KnowledgeBase
 from bot.storage.base import Store

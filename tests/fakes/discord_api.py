@@ -32,6 +32,8 @@ OWNER_ID = 930000000000000001
 USER_ID = 930000000000000002
 BOT_ROLE_ID = 940000000000000001
 TOKEN = "ZmFrZQ.fake.token"  # never a real token
+HANDLER_TASKS = ("discord.py: on_", "CommandTree-invoker", "discord-ui-")
+"""The names discord.py gives the tasks that run event handlers, commands and button callbacks."""
 
 ALL_TEXT_PERMS = discord.Permissions(
     view_channel=True,
@@ -149,6 +151,20 @@ class FakeDiscord:
                 with contextlib.suppress(TimeoutError):
                     async with asyncio.timeout(0.05):
                         await self._changed.wait()
+
+    async def idle(self, client: discord.Client, within: float = 5.0) -> None:
+        """The barrier for negative checks ("nothing else was sent"): the client read every event dispatched
+        so far, and every handler it started for them finished.
+
+        Gateway events are read in order, so once a RESUMED sent now reaches the client, all earlier ones
+        did; discord.py runs their handlers as named tasks, which are then awaited.
+        """
+        async with asyncio.timeout(within):
+            resumed = asyncio.ensure_future(client.wait_for("resumed"))
+            await self.dispatch("RESUMED", {})
+            await resumed
+            while busy := [t for t in asyncio.all_tasks() if t.get_name().startswith(HANDLER_TASKS)]:
+                await asyncio.gather(*busy, return_exceptions=True)
 
     def of_kind(self, kind: str) -> list[Recorded]:
         return [r for r in self.requests if r.kind == kind]

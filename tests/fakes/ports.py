@@ -27,9 +27,12 @@ class MemoryServices:
     curation: CurationService
 
     @classmethod
-    def build(cls, knowledge: Callable[[], KnowledgeBase], clock: Clock) -> MemoryServices:
+    def build(
+        cls, knowledge: Callable[[], KnowledgeBase], clock: Clock, store: InMemoryStore | None = None
+    ) -> MemoryServices:
+        """The services over `store` (a test's subclass, say one that stalls or fails), else a new store."""
         settings = Settings(_env_file=None)  # type: ignore[call-arg]
-        store = InMemoryStore()
+        store = store if store is not None else InMemoryStore()
         return cls(
             store, SubscriptionService(store, knowledge, clock, settings), CurationService(store, clock, settings)
         )

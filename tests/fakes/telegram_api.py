@@ -223,6 +223,14 @@ class FakeTelegramAPI:
         """Wait until every injected update was fetched and confirmed by a later getUpdates offset."""
         await self.wait_until(lambda: not self._updates, within=within)
 
+    async def idle(self, updates: asyncio.Queue[object], within: float = 5.0) -> None:
+        """The barrier for negative checks ("nothing else was sent"): every injected update was fetched,
+        and the bot finished handling it. PTB marks an update done on its queue only after its handlers
+        returned, and the poller queues a batch before asking for the next one."""
+        await self.drained(within)
+        async with asyncio.timeout(within):
+            await updates.join()
+
     # --- the server --------------------------------------------------------------------------
 
     async def _handle(self, request: web.Request) -> web.Response:

@@ -13,7 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.adapters.console import console_text
 from bot.app import App, serve
+from bot.core.models import Reply, ReplyKind, Suggestion
 from bot.delivery.parsing import parse_timezone
 from bot.errors import SubscriptionError
 from bot.settings import PROJECT_ROOT, Settings
@@ -61,13 +63,39 @@ def test_chat_answers_questions_and_manages_subscriptions(kb_dir: Path, db_url: 
         "at 09:00 (Asia/Shanghai).",
         "#1 posts about the law taking effect on milestone days, and news when there is some, at 09:00 "
         "(Asia/Shanghai) [milestones, updates]",
-        "Unsubscribed: 1 countdown subscription(s) removed.",
-        "This chat has no countdown subscriptions.",
+        "Unsubscribed #1: posts about the law taking effect on milestone days, and news when there is some, "
+        "at 09:00 (Asia/Shanghai). Nothing more will be posted for it here.",
+        "No subscriptions here.",
         "总部位于上海",
     )
     assert out.count("Shanghai-based lifestyle app") == 1  # nothing after /quit
     assert "banbot stopped" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+async def test_subscribe_and_unsubscribe_read_what_every_surface_reads(app: App) -> None:
+    """One parser and one set of texts: a zone alone subscribes; /unsubscribe removes only what it is told."""
+    assert app.console is not None
+    handle = app.console.handle
+    assert (await handle("/subscribe Europe/Paris")).startswith(
+        "Subscribed (#1): a daily countdown to the law taking effect, at 09:00 (Europe/Paris)."
+    )
+    assert (await handle("/subscribe 18:00 Asia/Tokyo")).startswith("Subscribed (#2)")
+    assert "Say which one to stop: /unsubscribe <number>" in await handle("/unsubscribe")
+    assert (await handle("/unsubscribe first")).startswith("“first” is not a subscription number.")
+    assert (await handle("/unsubscribe 2")).startswith("Unsubscribed #2:")
+    listing = await handle("/subscriptions")
+    assert "#1 a daily countdown to the law taking effect" in listing and "#2" not in listing
+    assert (await handle("/unsubscribe all")).startswith("Unsubscribed #1:")
+    assert len(await handle("/subscribe 9" + "x" * 4000)) < 200  # an echo of what was typed stays short
+
+
+async def test_unknown_commands_and_topics(app: App) -> None:
+    assert app.console is not None
+    handle = app.console.handle
+    assert await handle("/coutndown") == "I don't know the command /coutndown. Did you mean /countdown?"
+    assert (await handle("/zzz")).startswith("I don't know the command /zzz. Commands: /ask, /countdown")
+    assert "All sources for “" in await handle("/sources what is RedNote")
 
 
 def test_chat_ends_at_end_of_input(kb_dir: Path, db_url: str) -> None:
@@ -110,7 +138,7 @@ async def test_subscribe_takes_modes_and_a_deadline_anywhere(app: App, clock: Fa
         "Subscribed (#2): posts about the law taking effect on milestone days, and news when there is some"
     )
     assert "Unknown time zone “sometimes”" in await handle("/subscribe 12:00 sometimes")
-    assert (await handle("/subscribe 10:00 UTC updates")).startswith("Subscribed (#1): news posts")  # #1 changed
+    assert (await handle("/subscribe 10:00 UTC updates")).startswith("Changed (#1): now news posts")
     assert "[updates]" in await handle("/subscriptions")
 
 
@@ -195,3 +223,15 @@ def test_run_and_chat_help_describe_the_commands() -> None:
     assert "every adapter whose token is set" in run_help and "console chat" in run_help
     chat_help = banbot("chat", "--help", env=clean_env()).stdout
     assert "/countdown [time zone]" in chat_help and "data/banbot.log" in chat_help
+
+
+def test_a_decline_lists_where_to_start() -> None:
+    reply = Reply(
+        kind=ReplyKind.DECLINE,
+        text="I only know about the US TikTok ban, the deal and RedNote.",
+        lang="en",
+        suggestions=(Suggestion("status-now", "Is TikTok banned right now?"),),
+    )
+    assert console_text(reply) == (
+        "I only know about the US TikTok ban, the deal and RedNote.\n\nYou could try:\n• Is TikTok banned right now?"
+    )

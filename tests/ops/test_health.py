@@ -90,8 +90,8 @@ async def test_readyz_checks_database_scheduler_and_knowledge(app: App) -> None:
 async def test_metrics_count_questions_feedback_posts_and_subscriptions(app: App, clock: FakeClock) -> None:
     ctx, engine = app.ctx, app.engine
     assert ctx is not None and engine is not None
-    ctx.ask("What is RedNote?", platform=Platform.CONSOLE)
-    ctx.ask("What's the best pizza topping?", platform=Platform.TELEGRAM)
+    await ctx.ask("What is RedNote?", platform=Platform.CONSOLE)
+    await ctx.ask("What's the best pizza topping?", platform=Platform.TELEGRAM)
     await ctx.feedback.record_feedback(Platform.DISCORD, "rednote-what", True, voter="1")
     await ctx.feedback.record_feedback(Platform.DISCORD, "rednote-what", False, voter="2")
     await ctx.feedback.record_feedback(Platform.TELEGRAM, "court-ruling", True, voter="1")

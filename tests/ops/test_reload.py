@@ -186,7 +186,7 @@ async def test_running_app_serves_the_edited_knowledge(settings: Settings, clock
         await asyncio.sleep(0.06)  # the watcher has taken its first snapshot
         write_entries(kb_dir, edited(NEW_ANSWER))
         await eventually(lambda: app.ctx is not None and app.ctx.knowledge.kb.version != first)
-        assert NEW in app.ctx.ask(QUESTION, platform=Platform.CONSOLE).text
+        assert NEW in (await app.ctx.ask(QUESTION, platform=Platform.CONSOLE)).text
         async with (
             aiohttp.ClientSession() as http,
             http.get(f"http://127.0.0.1:{app.health.port}/readyz") as resp,

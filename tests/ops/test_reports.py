@@ -40,7 +40,7 @@ async def seeded(settings: Settings, clock: FakeClock, db_url: str) -> None:
         assert app.ctx is not None
         for i, question in enumerate(ASKED):
             clock.set(utc(2025, 1, 15, 10, i))
-            app.ctx.ask(question, platform=Platform.TELEGRAM)
+            await app.ctx.ask(question, platform=Platform.TELEGRAM)
         for voter, helpful in enumerate((True, True, False, True)):
             await app.ctx.feedback.record_feedback(Platform.DISCORD, "rednote-what", helpful, voter=str(voter))
         for voter in range(2):

@@ -51,7 +51,7 @@ async def sync_commands(settings: Settings, guild_id: int | None = None) -> int:
         raise RuntimeError("BANBOT_DISCORD_TOKEN is not set")
     use_endpoints(settings)
     client = discord.Client(**client_options(settings))
-    tree = build_tree(client)
+    tree = build_tree(client, settings)
     try:
         await client.login(settings.discord_token.get_secret_value())
         await tree.set_translator(BanbotTranslator())

@@ -177,7 +177,7 @@ class DiscordAdapter:
         client.banbot_adapter = self
         client.banbot_handlers = self.handlers
         self.client: discord.Client = client
-        self.tree: BanbotTree = build_tree(client)
+        self.tree: BanbotTree = build_tree(client, settings)
         self.sender = DiscordSender(client)
         self._backoff = backoff or Backoff()
         self._task: asyncio.Task[None] | None = None

@@ -16,9 +16,12 @@ import discord
 from discord import app_commands
 from discord.app_commands import locale_str
 
-from bot.adapters.discord_bot.handlers import DiscordHandlers, timezone_choices
-from bot.adapters.discord_bot.render import CHOICE_LIMIT, lang_of_locale
-from bot.core.messages import msg
+from bot.adapters._helpers import unknown_command_text
+from bot.adapters.discord_bot._helpers import lang_of_locale, timezone_choices
+from bot.adapters.discord_bot.handlers import DiscordHandlers
+from bot.adapters.discord_bot.render import CHOICE_LIMIT
+from bot.core import messages as m
+from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -30,16 +33,20 @@ ZH_CN: dict[str, str] = {
     "Days until (or since) the TikTok deadline": "距离（或已过）TikTok 截止日的天数",
     "Time zone for counting days, e.g. America/New_York": "计算天数所用的时区，例如 Asia/Shanghai",
     "Post a daily countdown in this channel (Manage Server)": "在本频道每日发布倒计时（需管理服务器权限）",
-    "Local time HH:MM (default 09:00)": "当地时间 HH:MM（默认 09:00）",
-    "IANA time zone, e.g. America/New_York (default UTC)": "IANA 时区，例如 Asia/Shanghai（默认 UTC）",
     "Stop countdown posts in this channel (Manage Server)": "停止本频道的倒计时发布（需管理服务器权限）",
-    "Only this subscription (see /subscriptions)": "只取消这个订阅（见 /subscriptions）",
+    "A number from /subscriptions, or all": "/subscriptions 中的编号，或 all（全部）",
+    "A topic, e.g. the deal": "话题，例如：协议",
     "List this channel's countdown subscriptions": "列出本频道的倒计时订阅",
     "Key dates of the TikTok ban, in order": "TikTok 禁令的关键日期",
-    "Where the answers come from": "答案的来源",
+    "Where the answers come from (all sources of a topic)": "答案的来源（某个话题的全部来源）",
     "What banbot can do": "banbot 能做什么",
     ASK_CONTEXT_MENU: "向 banbot 询问此消息",
 }
+ZH_CN_TEMPLATES: dict[str, str] = {
+    "subscribe.time": "当地时间 HH:MM（默认 {time}）",
+    "subscribe.timezone": "时区，例如 Asia/Shanghai（默认 {zone}）",
+}
+"""Descriptions that name a configured default: their locale_str carries a `key` and the values."""
 
 
 class BanbotTranslator(app_commands.Translator):
@@ -51,6 +58,9 @@ class BanbotTranslator(app_commands.Translator):
         if locale in (discord.Locale.chinese, discord.Locale.taiwan_chinese):
             # Slash command and option names stay English (not in the table); descriptions and the
             # context-menu name are translated.
+            template = ZH_CN_TEMPLATES.get(str(string.extras.get("key")))
+            if template is not None:
+                return template.format(**string.extras)
             return ZH_CN.get(string.message)
         return None
 
@@ -62,8 +72,11 @@ def _handlers(interaction: discord.Interaction) -> DiscordHandlers:
     return cast(DiscordHandlers, handlers)
 
 
-def make_commands() -> list[app_commands.Command[Any, ..., Any] | app_commands.ContextMenu]:
-    """Fresh command objects (a tree owns its commands, so each client gets its own)."""
+def make_commands(settings: Settings) -> list[app_commands.Command[Any, ..., Any] | app_commands.ContextMenu]:
+    """Fresh command objects (a tree owns its commands, so each client gets its own); descriptions name the
+    configured default time and zone."""
+    default_time = settings.default_post_time.strftime("%H:%M")
+    default_zone = settings.default_timezone
 
     @app_commands.command(name="ask", description="Ask banbot a question about the TikTok ban or RedNote")
     @app_commands.describe(question="Your question, in English or Chinese")
@@ -74,7 +87,7 @@ def make_commands() -> list[app_commands.Command[Any, ..., Any] | app_commands.C
 
     @ask.autocomplete("question")
     async def ask_autocomplete(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-        return _handlers(interaction).ask_autocomplete(current)
+        return await _handlers(interaction).ask_autocomplete(current)
 
     @app_commands.context_menu(name=ASK_CONTEXT_MENU)
     @app_commands.allowed_installs(guilds=True, users=True)
@@ -89,9 +102,13 @@ def make_commands() -> list[app_commands.Command[Any, ..., Any] | app_commands.C
 
     @app_commands.command(name="subscribe", description="Post a daily countdown in this channel (Manage Server)")
     @app_commands.describe(
-        time="Local time HH:MM (default 09:00)", timezone="IANA time zone, e.g. America/New_York (default UTC)"
+        time=locale_str(f"Local time HH:MM (default {default_time})", key="subscribe.time", time=default_time),
+        timezone=locale_str(
+            f"Time zone, e.g. America/New_York (default {default_zone})", key="subscribe.timezone", zone=default_zone
+        ),
     )
     @app_commands.default_permissions(manage_guild=True)
+    @app_commands.guild_install()
     @app_commands.guild_only()
     async def subscribe(
         interaction: discord.Interaction,
@@ -101,15 +118,23 @@ def make_commands() -> list[app_commands.Command[Any, ..., Any] | app_commands.C
         await _handlers(interaction).subscribe(interaction, time, timezone)
 
     @app_commands.command(name="unsubscribe", description="Stop countdown posts in this channel (Manage Server)")
-    @app_commands.describe(subscription="Only this subscription (see /subscriptions)")
+    @app_commands.describe(subscription="A number from /subscriptions, or all")
     @app_commands.default_permissions(manage_guild=True)
+    @app_commands.guild_install()
     @app_commands.guild_only()
     async def unsubscribe(
-        interaction: discord.Interaction, subscription: app_commands.Range[int, 1] | None = None
+        interaction: discord.Interaction, subscription: app_commands.Range[str, 1, 40] | None = None
     ) -> None:
         await _handlers(interaction).unsubscribe(interaction, subscription)
 
+    @unsubscribe.autocomplete("subscription")
+    async def unsubscribe_autocomplete(
+        interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return await _handlers(interaction).unsubscribe_choices(interaction)
+
     @app_commands.command(name="subscriptions", description="List this channel's countdown subscriptions")
+    @app_commands.guild_install()
     @app_commands.guild_only()
     async def subscriptions(interaction: discord.Interaction) -> None:
         await _handlers(interaction).subscriptions(interaction)
@@ -124,9 +149,10 @@ def make_commands() -> list[app_commands.Command[Any, ..., Any] | app_commands.C
     async def timeline(interaction: discord.Interaction) -> None:
         await _handlers(interaction).timeline(interaction)
 
-    @app_commands.command(name="sources", description="Where the answers come from")
-    async def sources(interaction: discord.Interaction) -> None:
-        await _handlers(interaction).sources(interaction)
+    @app_commands.command(name="sources", description="Where the answers come from (all sources of a topic)")
+    @app_commands.describe(topic="A topic, e.g. the deal")
+    async def sources(interaction: discord.Interaction, topic: app_commands.Range[str, 1, 100] | None = None) -> None:
+        await _handlers(interaction).sources(interaction, topic)
 
     @app_commands.command(name="help", description="What banbot can do")
     async def help_(interaction: discord.Interaction) -> None:
@@ -139,6 +165,11 @@ class BanbotTree(app_commands.CommandTree[discord.Client]):
     """The command tree with a brief, logged error reply."""
 
     async def on_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
+        if isinstance(error, app_commands.CommandNotFound):  # a command Discord still shows, no longer ours
+            log.info("discord unknown command: %.40r", error.name)
+            text = unknown_command_text(error.name, lang_of_locale(interaction.locale))
+            await reply_error(interaction, text)
+            return
         original = getattr(error, "original", error)
         name = interaction.command.qualified_name if interaction.command else "?"
         log.error("discord command failed: command=%s error=%r", name, original)
@@ -146,11 +177,11 @@ class BanbotTree(app_commands.CommandTree[discord.Client]):
         await reply_error(interaction)
 
 
-async def reply_error(interaction: discord.Interaction) -> None:
-    """Tell the user briefly that something went wrong; never raise."""
+async def reply_error(interaction: discord.Interaction, text: str | None = None) -> None:
+    """Tell the user briefly that something went wrong (or `text`); never raise."""
     if interaction.type is discord.InteractionType.autocomplete:
         return
-    text = msg("error", lang_of_locale(interaction.locale))
+    text = text or m.ERROR.get(lang_of_locale(interaction.locale))
     embed = discord.Embed(description=text, colour=discord.Colour.dark_red())
     try:
         if interaction.response.is_done():
@@ -165,10 +196,10 @@ async def reply_error(interaction: discord.Interaction) -> None:
         log.warning("discord error reply failed: %r", exc)
 
 
-def build_tree(client: discord.Client) -> BanbotTree:
+def build_tree(client: discord.Client, settings: Settings) -> BanbotTree:
     """A tree holding banbot's commands, with the zh-CN translator set (set it before syncing)."""
     tree = BanbotTree(client)
-    for command in make_commands():
+    for command in make_commands(settings):
         tree.add_command(command)
     return tree
 

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import discord
 
-from bot.core.dates import format_date
-from bot.core.messages import msg
+from bot.core import messages as m
 from bot.core.models import Lang, Reply, ReplyKind
-from bot.core.text import split_message
+from bot.core.render_text import footer
+from bot.core.text import shorten, split_message
 
 TITLE_LIMIT = 256
 DESCRIPTION_LIMIT = 4096
@@ -37,18 +37,6 @@ _COLOURS: dict[ReplyKind, discord.Colour] = {
 }
 
 
-def trim(text: str, limit: int) -> str:
-    """`text` cut to `limit` characters, ending with an ellipsis when cut."""
-    text = text.strip()
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
-def lang_of_locale(locale: discord.Locale | str | None) -> Lang:
-    """'zh' for Discord's Chinese locales, else 'en'."""
-    value = locale.value if isinstance(locale, discord.Locale) else (locale or "")
-    return "zh" if value.lower().startswith("zh") else "en"
-
-
 def embed_size(embed: discord.Embed) -> int:
     """The characters Discord counts towards the 6000 total."""
     return len(embed)
@@ -58,14 +46,15 @@ def _source_fields(reply: Reply) -> list[tuple[str, str]]:
     """Sources as markdown links, packed into at most a few fields of at most 1024 characters."""
     lines = []
     for src in reply.sources:
-        label = trim(f"{src.title} — {src.publisher}".replace("[", "(").replace("]", ")"), 200)
+        title = shorten(src.title.replace("[", "(").replace("]", ")"), 200)
         url = src.url.replace(")", "%29").replace(" ", "%20")
-        lines.append(f"• [{label}]({url})" if url.startswith(("https://", "http://")) else f"• {label}")
+        link = f"[{title}]({url})" if url.startswith(("https://", "http://")) else title
+        lines.append(f"• {link} — {shorten(src.label, 120)}")
     fields: list[tuple[str, str]] = []
     current: list[str] = []
-    name = msg("sources_label", reply.lang)
+    name = m.SOURCES_LABEL.get(reply.lang)
     for raw in lines:
-        line = trim(raw, FIELD_VALUE_LIMIT)
+        line = shorten(raw, FIELD_VALUE_LIMIT)
         if current and len("\n".join([*current, line])) > FIELD_VALUE_LIMIT:
             fields.append((name, "\n".join(current)))
             current = []
@@ -75,10 +64,10 @@ def _source_fields(reply: Reply) -> list[tuple[str, str]]:
     return fields[:MAX_SOURCE_FIELDS]
 
 
-def render_reply(reply: Reply, *, footer_extra: str | None = None) -> list[list[discord.Embed]]:
+def render_reply(reply: Reply) -> list[list[discord.Embed]]:
     """The reply as messages, each a list of embeds within Discord's limits (at most MAX_MESSAGES)."""
     colour = _COLOURS.get(reply.kind, discord.Colour.blurple())
-    title = trim(reply.title, TITLE_LIMIT) if reply.title else None
+    title = shorten(reply.title, TITLE_LIMIT) if reply.title else None
     # Leave room for the title, source fields and footer in the 6000 total of the first/last message.
     chunks = split_message(reply.text, DESCRIPTION_LIMIT) or [""]
     embeds = [discord.Embed(description=chunk, colour=colour) for chunk in chunks]
@@ -86,13 +75,9 @@ def render_reply(reply: Reply, *, footer_extra: str | None = None) -> list[list[
     last = embeds[-1]
     for name, value in _source_fields(reply):
         last.add_field(name=name, value=value, inline=False)
-    footer_parts = []
-    if reply.as_of is not None:
-        footer_parts.append(msg("as_of_label", reply.lang, date=format_date(reply.as_of, reply.lang)))
-    if footer_extra:
-        footer_parts.append(footer_extra)
-    if footer_parts:
-        last.set_footer(text=trim(" · ".join(footer_parts), FOOTER_LIMIT))
+    note = footer(reply)
+    if note:
+        last.set_footer(text=shorten(note, FOOTER_LIMIT))
     if embed_size(last) > MESSAGE_TOTAL_LIMIT:
         _move_fields_out(embeds, colour)
     return _pack(embeds, reply.lang)
@@ -128,7 +113,7 @@ def _pack(embeds: list[discord.Embed], lang: Lang) -> list[list[discord.Embed]]:
     if len(messages) > MAX_MESSAGES:
         kept = messages[:MAX_MESSAGES]
         tail = kept[-1][-1]
-        tail.description = trim((tail.description or "") + "\n…", DESCRIPTION_LIMIT)
+        tail.description = shorten((tail.description or "") + "\n…", DESCRIPTION_LIMIT)
         # keep sources and footer: they live on the last embed of the original list
         final = embeds[-1]
         room = sum(embed_size(e) for e in kept[-1]) + embed_size(final) <= MESSAGE_TOTAL_LIMIT
@@ -140,7 +125,7 @@ def _pack(embeds: list[discord.Embed], lang: Lang) -> list[list[discord.Embed]]:
 
 def plain_embed(text: str, *, title: str | None = None, colour: discord.Colour | None = None) -> discord.Embed:
     """A one-embed message for short notices (errors, confirmations), trimmed to the limits."""
-    embed = discord.Embed(description=trim(text, DESCRIPTION_LIMIT), colour=colour or discord.Colour.blurple())
+    embed = discord.Embed(description=shorten(text, DESCRIPTION_LIMIT), colour=colour or discord.Colour.blurple())
     if title:
-        embed.title = trim(title, TITLE_LIMIT)
+        embed.title = shorten(title, TITLE_LIMIT)
     return embed

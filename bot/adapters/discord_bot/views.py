@@ -1,8 +1,9 @@
-"""Buttons on answers: related questions and 👍/👎 feedback.
+"""Buttons on answers: "More" (the full answer), related questions and 👍/👎 feedback.
 
-They are DynamicItems: everything they need is in their custom_id (`bb:q:<lang>:<entry>`,
-`bb:fb:<u|d>:<lang>:<entry>`), so buttons on old messages keep working after a restart without any
-stored view. The client registers them at setup (`client.add_dynamic_items(*DYNAMIC_ITEMS)`).
+They are DynamicItems: everything they need is in their custom_id (`bb:m:<lang>:<entry>`,
+`bb:q:<lang>:<entry>`, `bb:fb:<u|d>:<lang>:<entry>`), so buttons on old messages keep working after a
+restart without any stored view. The client registers them at setup (`client.add_dynamic_items(*DYNAMIC_ITEMS)`).
+A custom_id comes from the user's client and is never trusted: the context refuses entry ids it does not know.
 """
 
 from __future__ import annotations
@@ -12,8 +13,9 @@ from typing import Any, Protocol, Self, cast
 
 import discord
 
-from bot.core.messages import msg
+from bot.core import messages as m
 from bot.core.models import Lang, Reply, ReplyKind
+from bot.core.text import shorten
 
 BUTTON_LABEL_LIMIT = 80
 MAX_SUGGESTIONS = 3
@@ -25,6 +27,8 @@ class ButtonHandler(Protocol):
     """What the buttons call; the adapter's handlers implement it."""
 
     async def on_suggestion(self, interaction: discord.Interaction, entry_id: str, lang: Lang) -> None: ...
+
+    async def on_more(self, interaction: discord.Interaction, entry_id: str, lang: Lang) -> None: ...
 
     async def on_feedback(self, interaction: discord.Interaction, entry_id: str, helpful: bool, lang: Lang) -> None: ...
 
@@ -40,18 +44,13 @@ def _lang(value: str) -> Lang:
     return "zh" if value == "zh" else "en"
 
 
-def _label(text: str) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= BUTTON_LABEL_LIMIT else text[: BUTTON_LABEL_LIMIT - 1] + "…"
-
-
 class SuggestionButton(discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]], template=rf"bb:q:{_LANG}:{_ENTRY}"):
     """Opens a related entry."""
 
     def __init__(self, entry_id: str, lang: Lang, label: str = "?") -> None:
         super().__init__(
             discord.ui.Button(
-                label=_label(label) or "?",
+                label=shorten(label, BUTTON_LABEL_LIMIT, one_line=True) or "?",
                 style=discord.ButtonStyle.secondary,
                 custom_id=f"bb:q:{lang}:{entry_id}",
                 row=0,
@@ -71,6 +70,31 @@ class SuggestionButton(discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]
         await _handler(interaction).on_suggestion(interaction, self.entry_id, self.lang)
 
 
+class MoreButton(discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]], template=rf"bb:m:{_LANG}:{_ENTRY}"):
+    """Shows the answer in full, with all its sources."""
+
+    def __init__(self, entry_id: str, lang: Lang) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=m.MORE.get(lang),
+                style=discord.ButtonStyle.primary,
+                custom_id=f"bb:m:{lang}:{entry_id}",
+                row=0,
+            )
+        )
+        self.entry_id = entry_id
+        self.lang: Lang = lang
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> Self:
+        return cls(match["entry"], _lang(match["lang"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await _handler(interaction).on_more(interaction, self.entry_id, self.lang)
+
+
 class FeedbackButton(
     discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
     template=rf"bb:fb:(?P<vote>[ud]):{_LANG}:{_ENTRY}",
@@ -81,7 +105,7 @@ class FeedbackButton(
         super().__init__(
             discord.ui.Button(
                 emoji="👍" if helpful else "👎",
-                label=msg("helpful" if helpful else "not_helpful", lang),
+                label=(m.HELPFUL if helpful else m.NOT_HELPFUL).get(lang),
                 style=discord.ButtonStyle.success if helpful else discord.ButtonStyle.danger,
                 custom_id=f"bb:fb:{'u' if helpful else 'd'}:{lang}:{entry_id}",
                 row=1,
@@ -101,12 +125,15 @@ class FeedbackButton(
         await _handler(interaction).on_feedback(interaction, self.entry_id, self.helpful, self.lang)
 
 
-DYNAMIC_ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (SuggestionButton, FeedbackButton)
+DYNAMIC_ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (SuggestionButton, MoreButton, FeedbackButton)
 
 
-def answer_view(reply: Reply, *, feedback: bool = True) -> discord.ui.View | None:
-    """Buttons for up to three related questions and, on answers from an entry, feedback; None if none."""
+def answer_view(reply: Reply, *, more: bool = False, feedback: bool = True) -> discord.ui.View | None:
+    """ "More" (when `more`), up to three related questions and, on answers from an entry, feedback; None if
+    there are no buttons."""
     view = discord.ui.View(timeout=None)
+    if more and reply.entry_id and re.fullmatch(_ENTRY, reply.entry_id):
+        view.add_item(MoreButton(reply.entry_id, reply.lang))
     seen: set[str] = set()
     for suggestion in reply.suggestions:
         if len(seen) >= MAX_SUGGESTIONS:

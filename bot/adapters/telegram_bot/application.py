@@ -31,7 +31,6 @@ from bot.adapters.telegram_bot.handlers import TelegramHandlers
 from bot.adapters.telegram_bot.sender import TelegramSender
 from bot.context import BotContext
 from bot.core.models import LANGS, Lang
-from bot.core.ratelimit import UserRateLimiter
 from bot.logging_setup import RedactSecrets, redact_everywhere
 from bot.settings import Settings
 
@@ -155,7 +154,6 @@ class TelegramAdapter:
         *,
         poll_timeout: float = DEFAULT_POLL_TIMEOUT,
         concurrent_updates: int = CONCURRENT_UPDATES,
-        rate_limiter: UserRateLimiter | None = None,
     ) -> None:
         settings = ctx.settings
         if settings.telegram_token is None:
@@ -183,7 +181,7 @@ class TelegramAdapter:
             .job_queue(None)
             .build()
         )
-        self.handlers = TelegramHandlers(ctx, CallbackCodec(), rate_limiter)
+        self.handlers = TelegramHandlers(ctx, CallbackCodec())
         self.handlers.register(self.app)
         self.sender = TelegramSender(self.app.bot)
 

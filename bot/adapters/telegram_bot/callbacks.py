@@ -1,6 +1,8 @@
 """Callback data for inline buttons, kept within Telegram's 64-byte limit.
 
-Formats: ``q:<lang>:<entry>`` opens a related question; ``f:<lang>:<+|->:<entry>`` records a vote.
+Formats: ``q:<lang>:<entry>`` opens a related question; ``m:<lang>:<entry>`` shows an answer in full
+("More"); ``f:<lang>:<+|->:<entry>`` records a vote. Callback data comes from the user's client and can be
+forged: decoding only checks the shape, and the context refuses entry ids it does not know.
 An entry id too long to fit is replaced by a short alias remembered in a bounded map (``~<n>``);
 after a restart such an old button simply answers that the topic could not be found.
 """
@@ -18,6 +20,12 @@ CALLBACK_LIMIT = 64
 
 @dataclass(frozen=True, slots=True)
 class QuestionTap:
+    entry_id: str
+    lang: Lang
+
+
+@dataclass(frozen=True, slots=True)
+class MoreTap:
     entry_id: str
     lang: Lang
 
@@ -41,6 +49,9 @@ class CallbackCodec:
     def question(self, entry_id: str, lang: Lang) -> str:
         return self._fit(f"q:{lang}:", entry_id)
 
+    def more(self, entry_id: str, lang: Lang) -> str:
+        return self._fit(f"m:{lang}:", entry_id)
+
     def feedback(self, entry_id: str, helpful: bool, lang: Lang) -> str:
         return self._fit(f"f:{lang}:{'+' if helpful else '-'}:", entry_id)
 
@@ -48,16 +59,18 @@ class CallbackCodec:
     def is_feedback(data: str) -> bool:
         return data.startswith("f:")
 
-    def decode(self, data: str) -> QuestionTap | FeedbackTap | None:
+    def decode(self, data: str) -> QuestionTap | MoreTap | FeedbackTap | None:
         """The tap a payload stands for; None when it is malformed or names a forgotten alias."""
         kind, _, rest = data.partition(":")
         lang_text, _, rest = rest.partition(":")
         if lang_text not in LANGS:
             return None
         lang: Lang = "zh" if lang_text == "zh" else "en"
-        if kind == "q":
+        if kind in ("q", "m"):
             entry = self._resolve(rest)
-            return QuestionTap(entry, lang) if entry else None
+            if not entry:
+                return None
+            return QuestionTap(entry, lang) if kind == "q" else MoreTap(entry, lang)
         if kind == "f":
             vote, _, ref = rest.partition(":")
             entry = self._resolve(ref)

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.adapters.telegram_bot.callbacks import CallbackCodec
-from bot.core.dates import format_date
-from bot.core.messages import msg
+from bot.core import messages as m
 from bot.core.models import Reply, ReplyKind
-from bot.core.text import split_message
+from bot.core.render_text import footer
+from bot.core.text import shorten, split_message
 
 MESSAGE_LIMIT = 4096
 """Telegram's limit for one message, in characters after entity parsing."""
@@ -62,17 +62,18 @@ def _styled(tag: str, text: str, limit: int) -> list[_Block]:
 def _sources_blocks(reply: Reply, limit: int) -> list[_Block]:
     if not reply.sources:
         return []
-    label = msg("sources_label", reply.lang)
+    label = m.SOURCES_LABEL.get(reply.lang)
     lines: list[_Block] = [_Block(f"<b>{html.escape(label, quote=False)}</b>", visible_length(label))]
     for src in reply.sources:
-        shown = f"{src.title} ({src.publisher})" if src.publisher else src.title
-        shown = shown[: limit - 2]
+        title = shorten(src.title, limit // 2)
+        publisher = " — " + shorten(src.label, limit // 2 - 4)
         url = src.url.strip()
         if url.lower().startswith(("https://", "http://")):
-            line = f'• <a href="{html.escape(url, quote=True)}">{html.escape(shown, quote=False)}</a>'
+            link = f'<a href="{html.escape(url, quote=True)}">{html.escape(title, quote=False)}</a>'
         else:
-            line = "• " + html.escape(shown, quote=False)
-        lines.append(_Block(line, visible_length("• " + shown)))
+            link = html.escape(title, quote=False)
+        line = f"• {link}{html.escape(publisher, quote=False)}"
+        lines.append(_Block(line, visible_length(f"• {title}{publisher}")))
     # Keep the list together in one block when it fits, so it is never spread over two messages needlessly.
     total = sum(b.length for b in lines) + len(lines) - 1
     if total <= limit:
@@ -105,20 +106,27 @@ def render_parts(reply: Reply, limit: int = MESSAGE_LIMIT) -> list[str]:
         blocks += _styled("b", reply.title, limit)
     blocks += _text_blocks(reply.text, limit)
     blocks += _sources_blocks(reply, limit)
-    if reply.as_of is not None:
-        blocks += _styled("i", msg("as_of_label", reply.lang, date=format_date(reply.as_of, reply.lang)), limit)
+    note = footer(reply)
+    if note:
+        blocks += _styled("i", note, limit)
     return _pack(blocks, limit) or [html.escape(reply.text or "…", quote=False)[:limit]]
 
 
-def _label(text: str) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= BUTTON_TEXT_LIMIT else text[: BUTTON_TEXT_LIMIT - 1] + "…"
-
-
-def render_keyboard(reply: Reply, codec: CallbackCodec) -> InlineKeyboardMarkup | None:
-    """Up to three related-question buttons, then 👍/👎 when the reply answers from an entry."""
-    rows: list[list[InlineKeyboardButton]] = [
-        [InlineKeyboardButton(_label(s.question), callback_data=codec.question(s.entry_id, reply.lang))]
+def render_keyboard(reply: Reply, codec: CallbackCodec, *, more: bool = False) -> InlineKeyboardMarkup | None:
+    """ "More" (when `more`), up to three related-question buttons, then 👍/👎 when the reply answers from an
+    entry."""
+    rows: list[list[InlineKeyboardButton]] = []
+    if more and reply.entry_id:
+        rows.append(
+            [InlineKeyboardButton(m.MORE.get(reply.lang), callback_data=codec.more(reply.entry_id, reply.lang))]
+        )
+    rows += [
+        [
+            InlineKeyboardButton(
+                shorten(s.question, BUTTON_TEXT_LIMIT, one_line=True),
+                callback_data=codec.question(s.entry_id, reply.lang),
+            )
+        ]
         for s in reply.suggestions[:MAX_SUGGESTIONS]
     ]
     if reply.entry_id and reply.kind == ReplyKind.ANSWER:
@@ -129,10 +137,10 @@ def render_keyboard(reply: Reply, codec: CallbackCodec) -> InlineKeyboardMarkup 
 def feedback_row(entry_id: str, reply: Reply, codec: CallbackCodec) -> list[InlineKeyboardButton]:
     return [
         InlineKeyboardButton(
-            "👍 " + msg("helpful", reply.lang), callback_data=codec.feedback(entry_id, True, reply.lang)
+            "👍 " + m.HELPFUL.get(reply.lang), callback_data=codec.feedback(entry_id, True, reply.lang)
         ),
         InlineKeyboardButton(
-            "👎 " + msg("not_helpful", reply.lang), callback_data=codec.feedback(entry_id, False, reply.lang)
+            "👎 " + m.NOT_HELPFUL.get(reply.lang), callback_data=codec.feedback(entry_id, False, reply.lang)
         ),
     ]
 

@@ -14,6 +14,7 @@ from pydantic import SecretStr
 
 from bot.adapters.discord_bot import DiscordAdapter
 from bot.context import BotContext
+from bot.core.models import Lang
 from bot.engine.holder import KnowledgeHolder
 from bot.settings import Settings
 from tests.fakes.discord_api import TOKEN, FakeDiscord, running_fake
@@ -57,9 +58,28 @@ def settings(tmp_path: Path, fake: FakeDiscord) -> Settings:
     return make_settings(tmp_path)  # after `fake`: its URLs are in the environment
 
 
+class GapLog:
+    """A GapRecorder that keeps what it is given (the real one stores it for `banbot kb gaps`)."""
+
+    def __init__(self) -> None:
+        self.gaps: list[tuple[str, Lang]] = []
+
+    async def record_gap(self, text: str, lang: Lang, confidence: float, now: dt.datetime) -> None:
+        self.gaps.append((text, lang))
+
+
 @pytest.fixture
-def ctx(settings: Settings, services: MemoryServices) -> BotContext:
-    return BotContext(knowledge(), services.subscriptions, services.curation, lambda: NOW, settings)
+def gaps() -> GapLog:
+    return GapLog()
+
+
+def make_ctx(settings: Settings, services: MemoryServices, gaps: GapLog | None = None) -> BotContext:
+    return BotContext(knowledge(), services.subscriptions, services.curation, lambda: NOW, settings, gaps=gaps)
+
+
+@pytest.fixture
+def ctx(settings: Settings, services: MemoryServices, gaps: GapLog) -> BotContext:
+    return make_ctx(settings, services, gaps)
 
 
 async def start_adapter(settings: Settings, ctx: BotContext, fake: FakeDiscord) -> DiscordAdapter:

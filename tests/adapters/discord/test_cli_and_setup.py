@@ -10,11 +10,12 @@ import discord
 
 from bot.__main__ import _parser
 from bot.adapters.discord_bot import DiscordAdapter
+from bot.adapters.discord_bot._helpers import timezone_choices
 from bot.adapters.discord_bot.cli import invite_url, required_permissions, sync_commands
 from bot.adapters.discord_bot.client import ShardedBanbotClient, application_id_from_token, commands_hash_path
-from bot.adapters.discord_bot.commands import build_tree, command_hash
-from bot.adapters.discord_bot.handlers import timezone_choices
+from bot.adapters.discord_bot.commands import build_tree, command_hash, command_payload
 from bot.context import BotContext
+from bot.settings import Settings
 from tests.adapters.discord.conftest import make_settings
 from tests.fakes.discord_api import GUILD_ID, FakeDiscord
 
@@ -50,7 +51,7 @@ async def test_sync_to_a_guild_and_hash_file(fake: FakeDiscord, tmp_path: Path) 
 
 async def test_command_hash_changes_with_the_command_set() -> None:
     client = discord.Client(intents=discord.Intents.none())
-    tree = build_tree(client)
+    tree = build_tree(client, Settings(_env_file=None))
     before = await command_hash(tree, 1)
     assert before == await command_hash(tree, 1)
     assert before != await command_hash(tree, 2)
@@ -77,3 +78,14 @@ def test_timezone_choices() -> None:
     assert "Asia/Shanghai" in timezone_choices("shang")
     assert len(timezone_choices("a")) == 25
     assert timezone_choices("")[0] == "UTC"
+
+
+async def test_subscribe_describes_the_configured_defaults() -> None:
+    settings = Settings(_env_file=None, default_timezone="Europe/Berlin", default_post_time="07:30")
+    tree = build_tree(discord.Client(intents=discord.Intents.none()), settings)
+    (subscribe,) = [c for c in await command_payload(tree) if c["name"] == "subscribe"]
+    options = {o["name"]: o for o in subscribe["options"]}
+    assert options["timezone"]["description"].endswith("(default Europe/Berlin)")
+    assert options["timezone"]["description_localizations"]["zh-CN"].endswith("（默认 Europe/Berlin）")
+    assert options["time"]["description"] == "Local time HH:MM (default 07:30)"
+    assert "UTC" not in str(subscribe)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import pytest
 
@@ -12,7 +13,9 @@ from bot.adapters.discord_bot.sender import nonce_for
 from bot.core.models import Reply, ReplyKind, SourceRef
 from bot.delivery.ports import Post, SendStatus
 from bot.types import ChatRef, Platform
+from tests.adapters.discord.conftest import make_ctx, make_settings, start_adapter
 from tests.fakes.discord_api import BOT_ID, CHANNEL_ID, USER_ID, FakeDiscord
+from tests.fakes.ports import MemoryServices
 
 
 def _post(key: str = "sub1:2025-01-10", channel: int = CHANNEL_ID, text: str = "9 days until the deadline.") -> Post:
@@ -36,15 +39,14 @@ async def test_mention_in_a_channel_is_answered_as_a_reply(adapter: DiscordAdapt
     assert str(body["message_reference"]["message_id"]) == message["id"]
     assert "Protecting Americans" in body["embeds"][0]["description"]
     assert not body.get("content")
+    assert body["components"][0]["components"][0]["custom_id"] == "bb:m:en:law-name"  # "More"
 
 
 async def test_channel_message_without_mention_is_ignored(adapter: DiscordAdapter, fake: FakeDiscord) -> None:
     await fake.dispatch("MESSAGE_CREATE", fake.message(CHANNEL_ID, author=fake.user(USER_ID), content="tiktok law?"))
     await fake.dispatch("MESSAGE_CREATE", fake.message(CHANNEL_ID, author=fake.bot_user(), content="loop?"))
-    # a DM after them proves the two were processed (events are handled in order)
-    await fake.dispatch("MESSAGE_CREATE", fake.message(555, author=fake.user(USER_ID), content="help", guild=False))
-    (sent,) = await fake.wait_kind("channel_message")
-    assert sent.match["channel"] == "555"
+    await fake.idle(adapter.client)
+    assert fake.of_kind("channel_message") == []
 
 
 async def test_dm_is_answered(adapter: DiscordAdapter, fake: FakeDiscord) -> None:
@@ -139,3 +141,34 @@ async def test_sender_before_login_is_transient(settings, ctx) -> None:  # type:
     result = await adapter.sender.send(_post())
     assert result.status is SendStatus.TRANSIENT
     await adapter.stop()
+
+
+async def test_a_limited_user_is_told_once_per_window(
+    fake: FakeDiscord, tmp_path: Path, services: MemoryServices
+) -> None:
+    settings = make_settings(tmp_path, user_rate_limit=1)
+    adapter = await start_adapter(settings, make_ctx(settings, services), fake)
+    try:
+        for _ in range(4):
+            await fake.dispatch(
+                "MESSAGE_CREATE", fake.message(555, author=fake.user(USER_ID), content="what is RedNote", guild=False)
+            )
+        await fake.idle(adapter.client)
+        texts = [e["description"] for r in fake.of_kind("channel_message") for e in r.body["embeds"]]
+        assert len(texts) == 2  # one answer, one notice; then silence until the window ends
+        assert sum("faster than I can keep up" in t for t in texts) == 1
+    finally:
+        await adapter.stop()
+
+
+async def test_a_typed_command_in_a_mention_points_to_the_slash_menu(
+    adapter: DiscordAdapter, fake: FakeDiscord
+) -> None:
+    message = fake.message(
+        CHANNEL_ID, author=fake.user(USER_ID), content=f"<@{BOT_ID}> /countdwn", mentions=[fake.bot_user()]
+    )
+    await fake.dispatch("MESSAGE_CREATE", message)
+    (sent,) = await fake.wait_kind("channel_message")
+    assert sent.body["embeds"][0]["description"] == (
+        "Commands work from the / menu here: type /countdown and pick it from the list."
+    )

@@ -94,7 +94,7 @@ SCRIPTED: dict[str, Reply] = {
     "when is the deadline": answer_reply(
         "deadline-date", "The law took effect on January 19, 2025.", title="The deadline"
     ),
-    "截止日期": answer_reply("deadline-date-zh", "该法于2025年1月19日生效。", title="截止日期", lang="zh"),
+    "截止日期": answer_reply("deadline-date", "该法于2025年1月19日生效。", title="截止日期", lang="zh"),
 }
 
 

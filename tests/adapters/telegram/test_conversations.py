@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import html
 
 from bot.adapters.telegram_bot import TelegramAdapter
@@ -32,7 +31,7 @@ async def test_private_text_is_a_question(api: FakeTelegramAPI, adapter: Telegra
     text = sent.params["text"]
     assert "<b>The deadline</b>" in text
     assert "January 19, 2025" in text
-    assert '<a href="https://www.supremecourt.gov/x.pdf">The ruling (Supreme Court)</a>' in text
+    assert '• <a href="https://www.supremecourt.gov/x.pdf">The ruling</a> — Supreme Court' in text
     assert "<i>As of January 17, 2025</i>" in text
     rows = sent.params["reply_markup"]["inline_keyboard"]
     assert [b["text"] for b in rows[0]] == ["What is the law called?"]
@@ -60,7 +59,7 @@ async def test_group_mention_is_answered_and_chatter_ignored(api: FakeTelegramAP
     [sent] = await api.wait_for("sendMessage", chat_id=GROUP)
     assert "The deadline" in sent.params["text"]
     assert "reply_parameters" in sent.params  # quotes the question in a group
-    await asyncio.sleep(0.2)
+    await api.idle(adapter.app.update_queue)
     assert len(api.calls_to("sendMessage")) == 1
 
 
@@ -81,7 +80,7 @@ async def test_group_command_addressed_to_this_bot_and_not_another(
     await api.inject(message(chat, user(ALICE), f"/countdown@{BOT_USERNAME}"))
     [sent] = await api.wait_for("sendMessage", chat_id=GROUP)
     assert "9 days until the TikTok divest-or-ban law taking effect" in sent.params["text"]
-    await asyncio.sleep(0.2)
+    await api.idle(adapter.app.update_queue)
     assert len(api.calls_to("sendMessage")) == 1
 
 
@@ -128,6 +127,11 @@ async def test_feedback_button_is_stored_and_removed(
     await api.inject(callback_query(user(ALICE), thumbs_up, bot_message, query_id="cq2"))  # tapped again
     await api.wait_for("answerCallbackQuery", 2)
     assert await services.votes() == [("deadline-date", 1, 0)]  # still one vote
+    thumbs_down = markup["inline_keyboard"][-1][1]["callback_data"]
+    await api.inject(callback_query(user(ALICE), thumbs_down, bot_message, query_id="cq3"))  # a change of mind
+    again = (await api.wait_for("answerCallbackQuery", 3))[-1]
+    assert again.params["text"] == "Thanks for the feedback!"
+    assert await services.votes() == [("deadline-date", 0, 1)]  # the last vote counts
     rows = edited.params["reply_markup"]["inline_keyboard"]
     assert all(not b["callback_data"].startswith("f:") for row in rows for b in row)
     assert len(rows) == 2  # the related questions stay
@@ -181,10 +185,10 @@ async def test_long_answer_is_split_on_paragraphs(
     text = "\n\n".join(paragraphs)
     assert len(text) > 10_000
     scripted["long one"] = answer_reply("long-entry", text, title="Long")
-    await start_adapter()
+    adapter = await start_adapter()
     await api.inject(message(private_chat(ALICE), user(ALICE), "the long one please"))
     await api.wait_for("sendMessage", 3, chat_id=ALICE)
-    await asyncio.sleep(0.2)
+    await api.idle(adapter.app.update_queue)
     sent = api.calls_to("sendMessage", ALICE)
     assert len(sent) == 3
     visible_parts = []
@@ -198,3 +202,21 @@ async def test_long_answer_is_split_on_paragraphs(
         assert sum(paragraph in part for part in visible_parts) == 1
     assert joined.index("Paragraph 0:") < joined.index("Paragraph 31:")
     assert "reply_markup" not in sent[0].params and "reply_markup" in sent[-1].params
+
+
+async def test_a_decline_shows_its_reply_and_the_starter_questions(
+    api: FakeTelegramAPI, start_adapter: StartAdapter, scripted: dict[str, Reply]
+) -> None:
+    starters = (Suggestion("law-name", "What is the law called?"), Suggestion("rednote-what", "What is RedNote?"))
+    scripted["duet"] = Reply(
+        kind=ReplyKind.DECLINE,
+        text="I only know about the US TikTok ban. For help with the app itself, see TikTok's Help Center.",
+        lang="en",
+        suggestions=starters,
+    )
+    await start_adapter()
+    await api.inject(message(private_chat(ALICE), user(ALICE), "how do I duet on tiktok"))
+    [sent] = await api.wait_for("sendMessage", chat_id=ALICE)
+    assert sent.params["text"].startswith("I only know about the US TikTok ban. For help with the app itself")
+    rows = sent.params["reply_markup"]["inline_keyboard"]
+    assert [row[0]["text"] for row in rows] == ["What is the law called?", "What is RedNote?"]  # no 👍/👎

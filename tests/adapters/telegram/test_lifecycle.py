@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 import pytest
 
 from bot.adapters.telegram_bot import TelegramAdapter
-from bot.types import Platform
-from tests.adapters.telegram.conftest import TOKEN, StartAdapter
+from bot.engine.holder import KnowledgeHolder
+from bot.storage.memory import InMemoryStore
+from bot.storage.records import SubscriptionRecord
+from bot.types import ChatRef, Platform
+from tests.adapters.telegram.conftest import TOKEN, FakeClock, StartAdapter
+from tests.fakes.ports import MemoryServices
 from tests.fakes.telegram_api import FakeTelegramAPI, callback_query, message, private_chat, user
 
 ALICE = 1001
@@ -39,12 +42,11 @@ async def test_start_registers_commands_in_english_and_chinese(api: FakeTelegram
 
 
 async def test_rate_limit_answers_politely_once(api: FakeTelegramAPI, start_adapter: StartAdapter) -> None:
-    await start_adapter(user_rate_limit=2)
+    adapter = await start_adapter(user_rate_limit=2)
     for _ in range(5):
         await api.inject(message(private_chat(ALICE), user(ALICE), "when is the deadline?"))
     await api.wait_for("sendMessage", 3, chat_id=ALICE)
-    await api.drained()
-    await asyncio.sleep(0.2)
+    await api.idle(adapter.app.update_queue)
     texts = [c.params["text"] for c in api.calls_to("sendMessage", ALICE)]
     assert len(texts) == 3
     assert sum("asking faster than I can keep up" in t for t in texts) == 1
@@ -55,15 +57,32 @@ class BrokenFeedback:
         raise RuntimeError("database is on fire")
 
 
+class BrokenStore(InMemoryStore):
+    async def list_subscriptions(self, chat: ChatRef, *, include_inactive: bool = False) -> list[SubscriptionRecord]:
+        raise RuntimeError("database is on fire")
+
+
 async def test_error_handler_logs_and_replies_briefly(
-    api: FakeTelegramAPI, start_adapter: StartAdapter, caplog: pytest.LogCaptureFixture
+    api: FakeTelegramAPI,
+    start_adapter: StartAdapter,
+    knowledge: KnowledgeHolder,
+    clock: FakeClock,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
+    broken = MemoryServices.build(lambda: knowledge.kb, clock, BrokenStore())
+    await start_adapter(subscriptions=broken.subscriptions)
+    await api.inject(message(private_chat(ALICE), user(ALICE), "/subscriptions"))
+    [answered] = await api.wait_for("sendMessage", chat_id=ALICE)
+    assert answered.params["text"] == "Sorry, something went wrong on my side. Please try again in a moment."
+    assert any("telegram handler failed" in r.getMessage() for r in caplog.records)
+
+
+async def test_a_vote_lost_to_storage_is_still_thanked(api: FakeTelegramAPI, start_adapter: StartAdapter) -> None:
     await start_adapter(feedback=BrokenFeedback())
     bot_message = {"message_id": 9, "date": 0, "chat": private_chat(ALICE), "from": api.bot_user, "text": "x"}
     await api.inject(callback_query(user(ALICE), "f:en:+:law-name", bot_message))
     [answered] = await api.wait_for("answerCallbackQuery")
-    assert answered.params["text"] == "Sorry, something went wrong on my side. Please try again in a moment."
-    assert any("telegram handler failed" in r.getMessage() for r in caplog.records)
+    assert answered.params["text"] == "Thanks for the feedback!"
 
 
 async def test_token_never_reaches_a_log(

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from bot.adapters.telegram_bot.callbacks import CALLBACK_LIMIT, CallbackCodec, FeedbackTap, QuestionTap
-from bot.adapters.telegram_bot.render import render_keyboard, render_parts, visible_length
-from bot.core.models import Reply, ReplyKind, Suggestion
+import datetime as dt
+
+from bot.adapters.telegram_bot.callbacks import CALLBACK_LIMIT, CallbackCodec, FeedbackTap, MoreTap, QuestionTap
+from bot.adapters.telegram_bot.render import MESSAGE_LIMIT, render_keyboard, render_parts, visible_length
+from bot.core.models import LANGS, Reply, ReplyKind, SourceRef, Suggestion
+from bot.engine.holder import KnowledgeHolder
+from bot.settings import PROJECT_ROOT
 from tests.fakes.telegram_api import parse_html
 
 
@@ -44,3 +48,33 @@ def test_keyboard_has_three_suggestions_then_feedback() -> None:
     unknown = Reply(kind=ReplyKind.UNKNOWN, text="?", lang="en", suggestions=suggestions[:1])
     unknown_markup = render_keyboard(unknown, CallbackCodec())
     assert unknown_markup is not None and len(unknown_markup.inline_keyboard) == 1  # no feedback on a non-answer
+
+
+def test_the_shipped_timeline_stays_well_under_one_message() -> None:
+    answerer = KnowledgeHolder(PROJECT_ROOT / "knowledge").answerer
+    for lang in LANGS:
+        [part] = render_parts(answerer.timeline(dt.datetime(2026, 11, 26, tzinfo=dt.UTC), lang))
+        visible, error = parse_html(part)
+        assert error is None
+        assert visible_length(visible) < MESSAGE_LIMIT * 3 // 4, (lang, visible_length(visible))
+
+
+def test_sources_are_named_once_by_their_label() -> None:
+    mirror = SourceRef("r", "TikTok seals deal", "Reuters", "https://www.zawya.com/x", tier="mirror", via="zawya.com")
+    reply = Reply(kind=ReplyKind.ANSWER, text="x", lang="en", entry_id="e", sources=(mirror,))
+    visible, _ = parse_html(render_parts(reply)[0])
+    assert "• TikTok seals deal — Reuters (via zawya.com)" in visible
+    assert visible.count("Reuters") == 1
+
+
+def test_more_comes_first_only_when_asked_for() -> None:
+    reply = Reply(kind=ReplyKind.ANSWER, text="x", lang="zh", entry_id="law-name", suggestions=(Suggestion("a", "Q"),))
+    codec = CallbackCodec()
+    with_more = render_keyboard(reply, codec, more=True)
+    assert with_more is not None
+    assert [(b.text, b.callback_data) for b in with_more.inline_keyboard[0]] == [("详细", "m:zh:law-name")]
+    assert codec.decode("m:zh:law-name") == MoreTap("law-name", "zh")
+    without = render_keyboard(reply, codec)
+    assert without is not None and all(
+        b.callback_data != "m:zh:law-name" for row in without.inline_keyboard for b in row
+    )

@@ -34,18 +34,23 @@ async def test_admin_subscribes_lists_and_unsubscribes(
     chat = group_chat(GROUP)
     await api.inject(message(chat, user(ADMIN), "/subscribe 08:30 Europe/Berlin"))
     [sent] = await api.wait_for("sendMessage", chat_id=GROUP)
-    assert "Subscribed: a daily countdown to the TikTok divest-or-ban law taking effect at 08:30" in sent.params["text"]
-    assert "Europe/Berlin" in sent.params["text"]
+    assert (
+        "Subscribed (#1): a daily countdown to the TikTok divest-or-ban law taking effect, at 08:30 (Europe/Berlin)."
+        in sent.params["text"]
+    )
     [sub] = await services.subscriptions_of(adapter_chat(GROUP))
     assert (sub.chat.chat_id, sub.timezone, sub.created_by) == (str(GROUP), "Europe/Berlin", f"telegram:{ADMIN}")
 
     await api.inject(message(chat, user(MEMBER), "/subscriptions"))
     listed = (await api.wait_for("sendMessage", 2, chat_id=GROUP))[-1]
-    assert "#1: the TikTok divest-or-ban law taking effect, daily at 08:30 (Europe/Berlin)" in listed.params["text"]
+    assert (
+        "#1 a daily countdown to the TikTok divest-or-ban law taking effect, at 08:30 (Europe/Berlin) [daily]"
+        in (listed.params["text"])
+    )
 
     await api.inject(message(chat, user(ADMIN), "/unsubscribe"))
     done = (await api.wait_for("sendMessage", 3, chat_id=GROUP))[-1]
-    assert "Unsubscribed: 1 countdown subscription(s) removed." in done.params["text"]
+    assert "Unsubscribed #1: a daily countdown to the TikTok divest-or-ban law taking effect" in (done.params["text"])
 
 
 async def test_refusal_from_the_service_is_shown_in_the_users_language(
@@ -54,6 +59,9 @@ async def test_refusal_from_the_service_is_shown_in_the_users_language(
     await api.inject(message(private_chat(ADMIN), user(ADMIN, "zh-hans"), "/subscribe 08:30 Mars/Base"))
     [sent] = await api.wait_for("sendMessage", chat_id=ADMIN)
     assert "Mars/Base" in sent.params["text"]
+    await api.inject(message(private_chat(ADMIN), user(ADMIN, "zh-hans"), "/subscriptions"))
+    listed = (await api.wait_for("sendMessage", 2, chat_id=ADMIN))[-1]
+    assert listed.params["text"] == "这里还没有订阅。使用 /subscribe 接收倒计时和新动态。"
     assert api.calls_to("getChatMember") == []  # a private chat is its own admin
 
 
