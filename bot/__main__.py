@@ -51,8 +51,9 @@ def _parser() -> argparse.ArgumentParser:
         "chat",
         help="interactive console chat (plain stdin when not a terminal)",
         description="Chat with the bot in this terminal, whatever tokens are set: questions in English or "
-        "Chinese, /countdown [time zone], /timeline, /sources, /subscribe [HH:MM] [time zone], /unsubscribe, "
-        "/subscriptions, /help, /quit. Countdown posts arrive in the chat. On a terminal, logs go to "
+        "Chinese, /countdown [time zone], /timeline, /sources, /subscribe [HH:MM] [time zone] "
+        "[daily|milestones|updates] [deadline], /unsubscribe, /subscriptions, /help, /quit. Countdown posts "
+        "arrive in the chat. On a terminal, logs go to "
         "data/banbot.log (or BANBOT_LOG_FILE) so they never interleave with the conversation. With piped "
         "input it answers line by line until the end of input, logging to stderr.",
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import hashlib
 import logging
 import time
 from collections.abc import Callable, Coroutine
@@ -18,13 +19,22 @@ from enum import StrEnum
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
+from bot.core.countdown import heading
 from bot.core.models import Lang, Reply, ReplyKind, Suggestion
+from bot.core.posts import post_more, post_ref
 from bot.core.ratelimit import UserRateLimiter
 from bot.curation import FeedbackRecorder
-from bot.delivery.parsing import UNSUBSCRIBE_ALL, parse_subscribe_args, parse_timezone, parse_unsubscribe_arg
+from bot.delivery.parsing import (
+    UNSUBSCRIBE_ALL,
+    parse_deadline,
+    parse_subscribe_args,
+    parse_timezone,
+    parse_unsubscribe_arg,
+)
 from bot.delivery.ports import Subscriptions, SubscriptionView
 from bot.delivery.texts import render_subscribed, render_subscriptions, render_unsubscribed, render_which
 from bot.engine.holder import KnowledgeHolder
+from bot.knowledge.loader import KnowledgeBase
 from bot.ops.metrics import Metrics
 from bot.settings import Settings
 from bot.types import ChatRef, Clock, Platform
@@ -33,6 +43,16 @@ log = logging.getLogger(__name__)
 
 LOW_CONFIDENCE = 0.35
 """Answers below this confidence are kept for curators (`banbot kb gaps`) along with abstentions."""
+
+
+POST_KEY_CHARS = 12
+"""Hex digits of a post key: 48 bits, for the few dozen posts the knowledge can name."""
+
+
+def post_key(ref: str) -> str:
+    """A post's "More" button payload: a short, stable digest of its `Post.more_ref` (which can outgrow a
+    Telegram callback), the same in every process and after a restart; `BotContext.post_more` resolves it."""
+    return hashlib.sha256(ref.encode()).hexdigest()[:POST_KEY_CHARS]
 
 
 class GapRecorder(Protocol):
@@ -86,6 +106,7 @@ class BotContext:
     gaps: GapRecorder | None = None
     _background: set[asyncio.Task[None]] = field(default_factory=set, repr=False)
     _limiters: dict[Usage, UserRateLimiter] = field(init=False, repr=False)
+    _post_refs: tuple[KnowledgeBase | None, dict[str, str]] = field(default=(None, {}), init=False, repr=False)
 
     def __post_init__(self) -> None:
         limit, window = self.settings.user_rate_limit, self.settings.user_rate_window_seconds
@@ -159,6 +180,30 @@ class BotContext:
         answerer = self.knowledge.answerer
         return await asyncio.to_thread(answerer.autocomplete, text, lang, limit)
 
+    async def post_more(self, key: str, *, platform: Platform, lang: Lang, chat: ChatRef | None) -> Reply | None:
+        """The whole post a "More" button's `post_key` names, as of now in the chat's zone; None when the
+        knowledge no longer has it (or the key was forged)."""
+        kb = self.knowledge.kb
+        ref = self._post_ref(kb, key)
+        if ref is None:
+            log.info("unknown post asked for: platform=%s key=%.20r", platform.value, key)
+            return None
+        now, tz = self.clock(), await self.zone_of(chat)
+        start = time.perf_counter()
+        reply = await asyncio.to_thread(post_more, kb, ref, now, tz, lang)
+        if reply is not None:
+            self.metrics.observe_reply(platform.value, reply, time.perf_counter() - start)
+        return reply
+
+    def _post_ref(self, kb: KnowledgeBase, key: str) -> str | None:
+        """The post reference behind a key, from an index rebuilt whenever the knowledge is reloaded."""
+        indexed, refs = self._post_refs
+        if indexed is not kb:
+            every = [post_ref(d, None) for d in kb.deadlines] + [post_ref("", a) for a in kb.announcements]
+            refs = {post_key(ref): ref for ref in every}
+            self._post_refs = (kb, refs)
+        return refs.get(key)
+
     @property
     def default_zone(self) -> ZoneInfo:
         return ZoneInfo(self.settings.default_timezone)
@@ -180,6 +225,26 @@ class BotContext:
 
     def deadline_titles(self, lang: Lang) -> dict[str, str]:
         return {d.id: d.title.get(lang) for d in self.knowledge.kb.deadlines.values()}
+
+    def deadline_choices(self, typed: str, lang: Lang, limit: int = 25) -> list[tuple[str, str]]:
+        """(id, heading) of the deadlines whose heading, title or id contains what was typed, in date order."""
+        wanted = typed.strip().casefold()
+        found = []
+        for d in sorted(self.knowledge.kb.deadlines.values(), key=lambda d: (d.at, d.id)):
+            shown = heading(d, lang)
+            if not wanted or any(wanted in text.casefold() for text in (shown, d.title.get(lang), d.id)):
+                found.append((d.id, shown))
+        return found[:limit]
+
+    def deadline_id(self, typed: str, lang: Lang) -> str:
+        """The deadline an option names, by id, heading or title (what a user may type instead of picking);
+        anything else raises SubscriptionError listing the deadlines."""
+        kb = self.knowledge.kb
+        wanted = typed.strip().casefold()
+        for d in kb.deadlines.values():
+            if wanted in (d.id, heading(d, lang).casefold(), d.title.get(lang).casefold()):
+                return d.id
+        return parse_deadline(typed, list(kb.deadlines), kb.primary_deadline, lang)
 
     async def subscriptions_of(self, chat: ChatRef) -> list[SubscriptionView]:
         """The chat's active subscriptions."""

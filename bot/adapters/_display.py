@@ -1,5 +1,6 @@
 """What a chat shows of a reply, on every platform: an answer leads with its short answer and its best source,
-and a "More" button reveals the full answer with all its sources. Plain functions over the core's Reply."""
+and a "More" button reveals the full answer with all its sources; a subscription post leads with its count and
+short status, and "More" reveals the rest. Plain functions over the core's Reply."""
 
 from __future__ import annotations
 
@@ -32,3 +33,19 @@ def full_view(reply: Reply) -> Reply:
     return replace(
         reply, text=answer_text(reply), short=None, sources=(*reply.sources, *reply.more_sources), more_sources=()
     )
+
+
+def post_offers_more(reply: Reply) -> bool:
+    """True when a subscription post has more than its lead to show: the full status, or sources beyond three."""
+    return reply.has_more or bool(reply.more_sources)
+
+
+def post_lead(reply: Reply) -> Reply:
+    """A subscription post as a chat shows it: its heading, the count, the short status with its check date,
+    and at most three sources."""
+    return replace(reply, text=reply.lead, short=None, more_sources=())
+
+
+def post_full(reply: Reply) -> Reply:
+    """A post behind "More": its whole text (the count, the full status, what comes next) and every source."""
+    return replace(reply, short=None, sources=(*reply.sources, *reply.more_sources), more_sources=())

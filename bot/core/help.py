@@ -19,15 +19,16 @@ _HELP = {
         "Chinese.\n\n"
         'Ask me anything, for example: "Did the Supreme Court uphold the law?", "Who owns TikTok now?", '
         '"What is RedNote?"\n\n'
-        "Commands: /ask <question>, /countdown, /timeline, /sources, /subscribe [HH:MM] [time zone] for a "
-        "daily countdown post (admins), /unsubscribe, /subscriptions, /help."
+        "Commands: /ask <question>, /countdown, /timeline, /sources, /subscribe [HH:MM] [time zone] "
+        "[daily|milestones|updates] for countdown posts and news (admins), /unsubscribe, /subscriptions, /help."
     ),
     "zh": (
         "我是 banbot，用中文或英文回答有关美国TikTok“不剥离就禁用”法律（2025年1月19日的截止日期及之后的进展）、"
         "字节跳动的立场以及小红书（RedNote）的问题，并附上来源。\n\n"
         "直接提问即可，例如：“最高法院维持了这项法律吗？”“TikTok现在归谁所有？”“小红书是什么？”\n\n"
         "命令：/ask <问题>、/countdown 倒计时、/timeline 时间线、/sources 来源、"
-        "/subscribe [HH:MM] [时区] 订阅每日倒计时（管理员）、/unsubscribe、/subscriptions、/help。"
+        "/subscribe [HH:MM] [时区] [daily|milestones|updates] 订阅倒计时和新动态（管理员）、/unsubscribe、"
+        "/subscriptions、/help。"
     ),
 }
 

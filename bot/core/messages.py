@@ -53,10 +53,11 @@ TOPIC_GONE = Message(
 )
 CONSOLE_WELCOME = Message(
     "banbot console chat. Ask about the TikTok ban or RedNote, in English or Chinese. Commands: /countdown, "
-    "/timeline, /sources [topic], /subscribe [HH:MM] [time zone], /subscriptions, /unsubscribe [number|all], "
-    "/help, /quit.",
+    "/timeline, /sources [topic], /subscribe [HH:MM] [time zone] [daily|milestones|updates] [deadline], "
+    "/subscriptions, /unsubscribe [number|all], /help, /quit.",
     "banbot 控制台聊天。可用中文或英文询问TikTok禁令或小红书。命令：/countdown、/timeline、/sources [话题]、"
-    "/subscribe [HH:MM] [时区]、/subscriptions、/unsubscribe [编号|all]、/help、/quit。",
+    "/subscribe [HH:MM] [时区] [daily|milestones|updates] [截止日期]、/subscriptions、/unsubscribe [编号|all]、"
+    "/help、/quit。",
 )
 
 # --- commands --------------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from bot.adapters.discord_bot._helpers import lang_of_locale, timezone_choices
 from bot.adapters.discord_bot.handlers import DiscordHandlers
 from bot.adapters.discord_bot.render import CHOICE_LIMIT
 from bot.core import messages as m
+from bot.delivery.modes import MODE_CHOICES
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -32,11 +33,16 @@ ZH_CN: dict[str, str] = {
     "Your question, in English or Chinese": "你的问题（中文或英文）",
     "Days until (or since) the TikTok deadline": "距离（或已过）TikTok 截止日的天数",
     "Time zone for counting days, e.g. America/New_York": "计算天数所用的时区，例如 Asia/Shanghai",
-    "Post a daily countdown in this channel (Manage Server)": "在本频道每日发布倒计时（需管理服务器权限）",
+    "Post countdowns and news in this channel (Manage Server)": "在本频道发布倒计时和新动态（需管理服务器权限）",
+    "What to post (default: daily before the date, milestones and updates after it)": (
+        "发布什么（默认：日期之前每日，之后里程碑和新动态）"
+    ),
+    "Which date to follow (default: the TikTok law)": "关注哪个日期（默认：TikTok 法律）",
     "Stop countdown posts in this channel (Manage Server)": "停止本频道的倒计时发布（需管理服务器权限）",
     "A number from /subscriptions, or all": "/subscriptions 中的编号，或 all（全部）",
     "A topic, e.g. the deal": "话题，例如：协议",
     "List this channel's countdown subscriptions": "列出本频道的倒计时订阅",
+    **{choice.en: choice.zh for choice in MODE_CHOICES},
     "Key dates of the TikTok ban, in order": "TikTok 禁令的关键日期",
     "Where the answers come from (all sources of a topic)": "答案的来源（某个话题的全部来源）",
     "What banbot can do": "banbot 能做什么",
@@ -100,13 +106,16 @@ def make_commands(settings: Settings) -> list[app_commands.Command[Any, ..., Any
     async def countdown(interaction: discord.Interaction, timezone: str | None = None) -> None:
         await _handlers(interaction).countdown(interaction, timezone)
 
-    @app_commands.command(name="subscribe", description="Post a daily countdown in this channel (Manage Server)")
+    @app_commands.command(name="subscribe", description="Post countdowns and news in this channel (Manage Server)")
     @app_commands.describe(
         time=locale_str(f"Local time HH:MM (default {default_time})", key="subscribe.time", time=default_time),
         timezone=locale_str(
             f"Time zone, e.g. America/New_York (default {default_zone})", key="subscribe.timezone", zone=default_zone
         ),
+        mode="What to post (default: daily before the date, milestones and updates after it)",
+        deadline="Which date to follow (default: the TikTok law)",
     )
+    @app_commands.choices(mode=[app_commands.Choice(name=locale_str(c.en), value=c.value) for c in MODE_CHOICES])
     @app_commands.default_permissions(manage_guild=True)
     @app_commands.guild_install()
     @app_commands.guild_only()
@@ -114,8 +123,14 @@ def make_commands(settings: Settings) -> list[app_commands.Command[Any, ..., Any
         interaction: discord.Interaction,
         time: app_commands.Range[str, 1, 16] | None = None,
         timezone: app_commands.Range[str, 1, 64] | None = None,
+        mode: app_commands.Choice[str] | None = None,
+        deadline: app_commands.Range[str, 1, 100] | None = None,
     ) -> None:
-        await _handlers(interaction).subscribe(interaction, time, timezone)
+        await _handlers(interaction).subscribe(interaction, time, timezone, mode.value if mode else None, deadline)
+
+    @subscribe.autocomplete("deadline")
+    async def deadline_autocomplete(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        return _handlers(interaction).deadline_choices(interaction, current)
 
     @app_commands.command(name="unsubscribe", description="Stop countdown posts in this channel (Manage Server)")
     @app_commands.describe(subscription="A number from /subscriptions, or all")

@@ -12,7 +12,7 @@ from typing import Any
 import discord
 from discord import app_commands
 
-from bot.adapters._display import chat_view, full_view, offers_more
+from bot.adapters._display import chat_view, full_view, offers_more, post_full
 from bot.adapters._helpers import interface_lang, split_command, suggest_command, unknown_command_text
 from bot.adapters.discord_bot._helpers import AUTOCOMPLETE_LIMIT, chat_of, lang_of_locale
 from bot.adapters.discord_bot.manage import SubscriptionCommands
@@ -135,8 +135,13 @@ class DiscordHandlers(SubscriptionCommands):
             )
             return
         full = full_view(reply)
-        messages = render_reply(full)
-        view = answer_view(full)
+        await self._edit_in_place(interaction, render_reply(full), answer_view(full))
+
+    async def _edit_in_place(
+        self, interaction: discord.Interaction, messages: list[list[discord.Embed]], view: discord.ui.View | None
+    ) -> None:
+        """The message the button was on becomes the first message (its buttons replaced by `view`); the
+        rest follow."""
         for index, embeds in enumerate(messages):
             kwargs: dict[str, Any] = {"embeds": embeds, "allowed_mentions": NO_MENTIONS}
             if index == len(messages) - 1:
@@ -145,6 +150,20 @@ class DiscordHandlers(SubscriptionCommands):
                 await interaction.edit_original_response(**kwargs)
             else:
                 await interaction.followup.send(**kwargs)
+
+    async def on_post_more(self, interaction: discord.Interaction, key: str, lang: Lang) -> None:
+        """Show a subscription post in full, with all its sources, in place of its lead."""
+        if not await self.admit(interaction, Usage.QUESTION):
+            return
+        await interaction.response.defer()  # acknowledged: the message itself changes
+        chat = chat_of(interaction) if interaction.channel_id is not None else None
+        reply = await self.ctx.post_more(key, platform=Platform.DISCORD, lang=lang, chat=chat)
+        if reply is None:
+            await interaction.followup.send(
+                embed=discord.Embed(description=m.POST_GONE.get(lang)), ephemeral=True, allowed_mentions=NO_MENTIONS
+            )
+            return
+        await self._edit_in_place(interaction, render_reply(post_full(reply)), None)
 
     async def on_feedback(self, interaction: discord.Interaction, entry_id: str, helpful: bool, lang: Lang) -> None:
         if not await self.admit(interaction, Usage.VOTE):

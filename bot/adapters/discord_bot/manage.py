@@ -39,7 +39,16 @@ class SubscriptionCommands(Responder):
             return False
         return True
 
-    async def subscribe(self, interaction: discord.Interaction, time: str | None, timezone: str | None) -> None:
+    async def subscribe(
+        self,
+        interaction: discord.Interaction,
+        time: str | None,
+        timezone: str | None,
+        mode: str | None = None,
+        deadline: str | None = None,
+    ) -> None:
+        """The options are joined into the text every surface's /subscribe reads; the deadline (picked by its
+        heading, or typed) becomes its id first."""
         lang = lang_of_locale(interaction.locale)
         if not await self.admit(interaction, Usage.COMMAND) or not await self._may_manage(interaction, lang):
             return
@@ -50,8 +59,9 @@ class SubscriptionCommands(Responder):
             await self.notice(interaction, m.MISSING_PERMISSIONS.get(lang, perms=", ".join(missing)))
             return
         await self.defer(interaction)
-        args = " ".join(part for part in (time, timezone) if part)
         try:
+            deadline_id = self.ctx.deadline_id(deadline, lang) if deadline else None
+            args = " ".join(part for part in (time, timezone, mode, deadline_id) if part)
             outcome = await self.ctx.subscribe(chat, args, created_by=str(interaction.user.id), lang=lang)
         except SubscriptionError as exc:
             await self.notice(interaction, str(exc))
@@ -84,6 +94,14 @@ class SubscriptionCommands(Responder):
             for v in views[: AUTOCOMPLETE_LIMIT - 1]
         ]
         return [*choices, app_commands.Choice(name=UNSUBSCRIBE_ALL, value=UNSUBSCRIBE_ALL)] if choices else []
+
+    def deadline_choices(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        """The knowledge's deadlines by heading (never by id), matching what was typed."""
+        lang = lang_of_locale(interaction.locale)
+        return [
+            app_commands.Choice(name=shorten(shown, CHOICE_LIMIT, one_line=True), value=deadline_id)
+            for deadline_id, shown in self.ctx.deadline_choices(current, lang, AUTOCOMPLETE_LIMIT)
+        ]
 
     async def subscriptions(self, interaction: discord.Interaction) -> None:
         lang = lang_of_locale(interaction.locale)

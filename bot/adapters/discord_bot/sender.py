@@ -1,4 +1,7 @@
-"""The Discord `Sender`: posts countdowns and classifies every failure into a SendResult.
+"""The Discord `Sender`: posts countdowns and announcements and classifies every failure into a SendResult.
+
+A post shows its lead (heading, count, short status with its check date, at most three sources) with a
+"More" button when there is more; the button names the post by a short key (bot.context.post_key).
 
 A deterministic nonce (derived from Post.key) with enforce_nonce makes a repeated send return the
 first message instead of posting twice. Short 429s are waited out by discord.py (it reads retry_after,
@@ -14,7 +17,10 @@ import logging
 import aiohttp
 import discord
 
+from bot.adapters._display import post_lead, post_offers_more
 from bot.adapters.discord_bot.render import render_reply
+from bot.adapters.discord_bot.views import post_view
+from bot.context import post_key
 from bot.delivery.ports import Post, SendResult, SendStatus
 from bot.types import Platform
 
@@ -74,10 +80,19 @@ class DiscordSender:
             channel = self._client.get_partial_messageable(int(target))
         except ValueError:
             return SendResult(SendStatus.GONE, detail=f"bad channel id {target!r}")
+        reply = post.reply
+        more = post.more_ref is not None and post_offers_more(reply)
+        messages = render_reply(post_lead(reply) if more else reply)
         try:
-            for index, embeds in enumerate(render_reply(post.reply)):
+            for index, embeds in enumerate(messages):
                 key = post.key if index == 0 else f"{post.key}#{index}"
-                await channel.send(embeds=embeds, nonce=nonce_for(key), allowed_mentions=discord.AllowedMentions.none())
+                last = index == len(messages) - 1
+                nonce, mentions = nonce_for(key), discord.AllowedMentions.none()
+                if more and last and post.more_ref:
+                    view = post_view(post_key(post.more_ref), reply.lang)
+                    await channel.send(embeds=embeds, nonce=nonce, allowed_mentions=mentions, view=view)
+                else:
+                    await channel.send(embeds=embeds, nonce=nonce, allowed_mentions=mentions)
         except Exception as exc:  # the Sender contract: classify, never raise
             result = classify(exc)
             log.warning("discord send failed: channel=%s status=%s detail=%s", target, result.status, result.detail)

@@ -1,8 +1,9 @@
 """Buttons on answers: "More" (the full answer), related questions and 👍/👎 feedback.
 
 They are DynamicItems: everything they need is in their custom_id (`bb:m:<lang>:<entry>`,
-`bb:q:<lang>:<entry>`, `bb:fb:<u|d>:<lang>:<entry>`), so buttons on old messages keep working after a
-restart without any stored view. The client registers them at setup (`client.add_dynamic_items(*DYNAMIC_ITEMS)`).
+`bb:q:<lang>:<entry>`, `bb:fb:<u|d>:<lang>:<entry>`, and on subscription posts `bb:p:<lang>:<post key>`),
+so buttons on old messages keep working after a restart without any stored view. The client registers them
+at setup (`client.add_dynamic_items(*DYNAMIC_ITEMS)`).
 A custom_id comes from the user's client and is never trusted: the context refuses entry ids it does not know.
 """
 
@@ -31,6 +32,8 @@ class ButtonHandler(Protocol):
     async def on_more(self, interaction: discord.Interaction, entry_id: str, lang: Lang) -> None: ...
 
     async def on_feedback(self, interaction: discord.Interaction, entry_id: str, helpful: bool, lang: Lang) -> None: ...
+
+    async def on_post_more(self, interaction: discord.Interaction, key: str, lang: Lang) -> None: ...
 
 
 def _handler(interaction: discord.Interaction) -> ButtonHandler:
@@ -95,6 +98,28 @@ class MoreButton(discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]], tem
         await _handler(interaction).on_more(interaction, self.entry_id, self.lang)
 
 
+class PostMoreButton(
+    discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]], template=rf"bb:p:{_LANG}:(?P<key>[0-9a-f]{{1,16}})"
+):
+    """Shows a subscription post in full; its key (bot.context.post_key) names the post."""
+
+    def __init__(self, key: str, lang: Lang) -> None:
+        super().__init__(
+            discord.ui.Button(label=m.MORE.get(lang), style=discord.ButtonStyle.primary, custom_id=f"bb:p:{lang}:{key}")
+        )
+        self.key = key
+        self.lang: Lang = lang
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> Self:
+        return cls(match["key"], _lang(match["lang"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await _handler(interaction).on_post_more(interaction, self.key, self.lang)
+
+
 class FeedbackButton(
     discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
     template=rf"bb:fb:(?P<vote>[ud]):{_LANG}:{_ENTRY}",
@@ -125,7 +150,19 @@ class FeedbackButton(
         await _handler(interaction).on_feedback(interaction, self.entry_id, self.helpful, self.lang)
 
 
-DYNAMIC_ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (SuggestionButton, MoreButton, FeedbackButton)
+DYNAMIC_ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (
+    SuggestionButton,
+    MoreButton,
+    PostMoreButton,
+    FeedbackButton,
+)
+
+
+def post_view(key: str, lang: Lang) -> discord.ui.View:
+    """The "More" button under a subscription post."""
+    view = discord.ui.View(timeout=None)
+    view.add_item(PostMoreButton(key, lang))
+    return view
 
 
 def answer_view(reply: Reply, *, more: bool = False, feedback: bool = True) -> discord.ui.View | None:

@@ -1,4 +1,4 @@
-"""Inline-keyboard taps: a related question, "More" (the full answer), 👍/👎.
+"""Inline-keyboard taps: a related question, "More" (the full answer, or a subscription post in full), 👍/👎.
 
 Every tap spends the user's allowance like a message does, and callback data is never trusted: an entry id
 the knowledge does not hold gets a friendly notice, whatever the button claimed.
@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import logging
 
-from telegram import CallbackQuery, Message, Update
+from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
-from bot.adapters._display import chat_view, full_view, offers_more
+from bot.adapters._display import chat_view, full_view, offers_more, post_full
+from bot.adapters.telegram_bot._helpers import chat_ref
 from bot.adapters.telegram_bot.base import NO_PREVIEW, HandlerBase
-from bot.adapters.telegram_bot.callbacks import FeedbackTap, MoreTap, QuestionTap
+from bot.adapters.telegram_bot.callbacks import FeedbackTap, MoreTap, PostMoreTap, QuestionTap
 from bot.adapters.telegram_bot.render import render_keyboard, render_parts, without_feedback
 from bot.context import Usage, Vote
 from bot.core import messages as m
@@ -42,13 +43,17 @@ class Buttons(HandlerBase):
         if isinstance(tap, FeedbackTap):
             await self._vote(query, tap)
             return
+        if isinstance(tap, PostMoreTap):
+            await self._post_in_full(update, query, tap)
+            return
         reply = await self.ctx.entry(tap.entry_id, platform=Platform.TELEGRAM, lang=tap.lang)
         if reply is None:
             await query.answer(m.TOPIC_GONE.get(tap.lang), show_alert=True)
             return
         await query.answer()
         if isinstance(tap, MoreTap):
-            await self._show_in_full(query, reply)
+            full = full_view(reply)
+            await self._show_in_full(query, full, render_keyboard(full, self.codec))
         elif isinstance(tap, QuestionTap):
             await self._send_answer(query, reply, context)
 
@@ -65,11 +70,20 @@ class Buttons(HandlerBase):
             except BadRequest as exc:
                 log.info("telegram feedback buttons not removed: %s", exc)
 
-    async def _show_in_full(self, query: CallbackQuery, reply: Reply) -> None:
-        """Replace the short answer with the full one (and every source); what does not fit follows."""
-        full = full_view(reply)
+    async def _post_in_full(self, update: Update, query: CallbackQuery, tap: PostMoreTap) -> None:
+        """Replace a subscription post's lead with the whole post as of now, with every source."""
+        chat = update.effective_chat
+        where = chat_ref(chat, query.message if isinstance(query.message, Message) else None) if chat else None
+        reply = await self.ctx.post_more(tap.key, platform=Platform.TELEGRAM, lang=tap.lang, chat=where)
+        if reply is None:
+            await query.answer(m.POST_GONE.get(tap.lang), show_alert=True)
+            return
+        await query.answer()
+        await self._show_in_full(query, post_full(reply), None)
+
+    async def _show_in_full(self, query: CallbackQuery, full: Reply, keyboard: InlineKeyboardMarkup | None) -> None:
+        """Replace the short message with `full` (and its keyboard); what does not fit follows."""
         parts = render_parts(full)
-        keyboard = render_keyboard(full, self.codec)
         first = keyboard if len(parts) == 1 else None
         try:
             await query.edit_message_text(

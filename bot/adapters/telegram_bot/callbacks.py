@@ -1,14 +1,17 @@
 """Callback data for inline buttons, kept within Telegram's 64-byte limit.
 
 Formats: ``q:<lang>:<entry>`` opens a related question; ``m:<lang>:<entry>`` shows an answer in full
-("More"); ``f:<lang>:<+|->:<entry>`` records a vote. Callback data comes from the user's client and can be
-forged: decoding only checks the shape, and the context refuses entry ids it does not know.
+("More"); ``f:<lang>:<+|->:<entry>`` records a vote; ``p:<lang>:<post key>`` shows a subscription post in
+full (the key is bot.context.post_key of the post's reference: stable, so old posts' buttons keep working).
+Callback data comes from the user's client and can be forged: decoding only checks the shape, and the context
+refuses entry ids (and post keys) it does not know.
 An entry id too long to fit is replaced by a short alias remembered in a bounded map (``~<n>``);
 after a restart such an old button simply answers that the topic could not be found.
 """
 
 from __future__ import annotations
 
+import re
 from collections import OrderedDict
 from dataclasses import dataclass
 
@@ -28,6 +31,20 @@ class QuestionTap:
 class MoreTap:
     entry_id: str
     lang: Lang
+
+
+@dataclass(frozen=True, slots=True)
+class PostMoreTap:
+    key: str
+    lang: Lang
+
+
+_POST_KEY = re.compile(r"[0-9a-f]{1,16}")
+
+
+def post_more_data(key: str, lang: Lang) -> str:
+    """The callback data of a subscription post's "More" button."""
+    return f"p:{lang}:{key}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +76,7 @@ class CallbackCodec:
     def is_feedback(data: str) -> bool:
         return data.startswith("f:")
 
-    def decode(self, data: str) -> QuestionTap | MoreTap | FeedbackTap | None:
+    def decode(self, data: str) -> QuestionTap | MoreTap | FeedbackTap | PostMoreTap | None:
         """The tap a payload stands for; None when it is malformed or names a forgotten alias."""
         kind, _, rest = data.partition(":")
         lang_text, _, rest = rest.partition(":")
@@ -71,6 +88,8 @@ class CallbackCodec:
             if not entry:
                 return None
             return QuestionTap(entry, lang) if kind == "q" else MoreTap(entry, lang)
+        if kind == "p":
+            return PostMoreTap(rest, lang) if _POST_KEY.fullmatch(rest) else None
         if kind == "f":
             vote, _, ref = rest.partition(":")
             entry = self._resolve(ref)

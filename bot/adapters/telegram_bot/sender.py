@@ -1,4 +1,7 @@
-"""The Telegram `Sender` for countdown posts: sends, and classifies every failure instead of raising.
+"""The Telegram `Sender` for subscription posts: sends, and classifies every failure instead of raising.
+
+A post shows its lead (heading, count, short status with its check date, at most three sources) with a
+"More" button when there is more; the button's callback data names the post by a short, stable key.
 
 Order matters when classifying: PTB's `BadRequest` and `TimedOut` subclass `NetworkError`, so the
 specific classes are checked first and a bad request is never reported as transient (never retried).
@@ -10,12 +13,16 @@ import datetime as dt
 import logging
 import warnings
 
-from telegram import Bot, LinkPreviewOptions
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.warnings import PTBDeprecationWarning
 
+from bot.adapters._display import post_lead, post_offers_more
+from bot.adapters.telegram_bot.callbacks import post_more_data
 from bot.adapters.telegram_bot.render import render_parts
+from bot.context import post_key
+from bot.core import messages as m
 from bot.delivery.ports import Post, SendResult, SendStatus
 from bot.types import Platform
 
@@ -76,7 +83,12 @@ class TelegramSender:
     async def send(self, post: Post) -> SendResult:
         chat_id = post.chat.chat_id
         thread_id = int(post.chat.thread_id) if post.chat.thread_id else None
-        parts = render_parts(post.reply)
+        reply, keyboard = post.reply, None
+        if post.more_ref is not None and post_offers_more(reply):
+            data = post_more_data(post_key(post.more_ref), reply.lang)
+            keyboard = InlineKeyboardMarkup([[InlineKeyboardButton(m.MORE.get(reply.lang), callback_data=data)]])
+            reply = post_lead(reply)
+        parts = render_parts(reply)
         for index, part in enumerate(parts):
             try:
                 await self._bot.send_message(
@@ -85,6 +97,7 @@ class TelegramSender:
                     parse_mode=ParseMode.HTML,
                     message_thread_id=thread_id,
                     link_preview_options=NO_PREVIEW,
+                    reply_markup=keyboard if index == len(parts) - 1 else None,
                 )
             except TelegramError as exc:
                 result = classify(exc)

@@ -15,6 +15,7 @@ from bot.adapters.discord_bot.cli import invite_url, required_permissions, sync_
 from bot.adapters.discord_bot.client import ShardedBanbotClient, application_id_from_token, commands_hash_path
 from bot.adapters.discord_bot.commands import build_tree, command_hash, command_payload
 from bot.context import BotContext
+from bot.delivery.modes import MODE_CHOICES
 from bot.settings import Settings
 from tests.adapters.discord.conftest import make_settings
 from tests.fakes.discord_api import GUILD_ID, FakeDiscord
@@ -89,3 +90,14 @@ async def test_subscribe_describes_the_configured_defaults() -> None:
     assert options["timezone"]["description_localizations"]["zh-CN"].endswith("（默认 Europe/Berlin）")
     assert options["time"]["description"] == "Local time HH:MM (default 07:30)"
     assert "UTC" not in str(subscribe)
+
+
+async def test_subscribe_offers_the_modes_as_choices_named_in_chinese_too() -> None:
+    tree = build_tree(discord.Client(intents=discord.Intents.none()), Settings(_env_file=None))
+    (subscribe,) = [c for c in await command_payload(tree) if c["name"] == "subscribe"]
+    options = {o["name"]: o for o in subscribe["options"]}
+    choices = options["mode"]["choices"]
+    assert [c["value"] for c in choices] == [c.value for c in MODE_CHOICES]
+    assert [c["name_localizations"]["zh-CN"] for c in choices] == [c.zh for c in MODE_CHOICES]
+    assert options["deadline"]["autocomplete"] is True  # picked by title, from the knowledge
+    assert options["mode"]["description_localizations"]["zh-CN"].startswith("发布什么")

@@ -113,3 +113,51 @@ async def test_forbidden_channel_deactivates_the_subscription(world: World, fake
 
 def test_nonce_is_stable() -> None:
     assert nonce_for("a") == nonce_for("a") != nonce_for("b")
+
+
+async def test_a_post_after_the_date_leads_with_its_status_and_more_shows_it_all(
+    world: World, fake: FakeDiscord
+) -> None:
+    world.clock.now = dt.datetime(2026, 1, 20, 8, 0, tzinfo=dt.UTC)  # a year after the law's day
+    options = {"time": "09:00", "timezone": "UTC", "mode": "daily", "deadline": "law-effective"}
+    await fake.dispatch("INTERACTION_CREATE", fake.slash("subscribe", options, permissions=MANAGER))
+    (edit,) = await fake.wait_kind("edit_original")
+    assert (
+        "Subscribed (#1): daily posts about the TikTok divest-or-ban law taking effect, at 09:00 (UTC)."
+        in (edit.body["embeds"][0]["description"])
+    )
+    world.clock.now = dt.datetime(2026, 1, 20, 9, 0, 20, tzinfo=dt.UTC)
+    await world.engine.run_once()
+    (post,) = fake.of_kind("channel_message")
+    (embed,) = post.body["embeds"]
+    assert embed["title"] == "TikTok divest-or-ban law taking effect"  # the heading, in sentence case
+    assert embed["description"].startswith("366 days since the TikTok divest-or-ban law taking effect")
+    assert "but was never enforced against TikTok" in embed["description"]
+    assert "TikTok stayed available" not in embed["description"]  # the rest is behind "More"
+    [[button]] = [row["components"] for row in post.body["components"]]
+    assert button["label"] == "More" and button["custom_id"].startswith("bb:p:en:")
+
+    message = fake.message(CHANNEL_ID, author=fake.bot_user(), embeds=[embed], components=post.body["components"])
+    await fake.dispatch("INTERACTION_CREATE", fake.button_click(message, button["custom_id"]))
+    callback = (await fake.wait_kind("callback", 2))[-1]
+    assert callback.body["type"] == 6  # acknowledged: the post itself changes
+    edited = (await fake.wait_kind("edit_original", 2))[-1]
+    assert "TikTok stayed available in the US" in edited.body["embeds"][0]["description"]
+    assert edited.body.get("components") == []  # nothing more to show
+
+
+async def test_a_tap_on_a_post_that_is_gone_gets_a_notice(world: World, fake: FakeDiscord) -> None:
+    custom_id = "bb:p:en:0123456789ab"  # no post of the knowledge has this key (removed, or forged)
+    components = [{"type": 1, "components": [{"type": 2, "style": 1, "label": "More", "custom_id": custom_id}]}]
+    message = fake.message(CHANNEL_ID, author=fake.bot_user(), embeds=[{"description": "x"}], components=components)
+    await fake.dispatch("INTERACTION_CREATE", fake.button_click(message, custom_id))
+    (notice,) = await fake.wait_kind("followup")
+    assert notice.body["embeds"][0]["description"].startswith("That post is no longer available")
+
+
+async def test_the_deadline_option_offers_titles_not_ids(world: World, fake: FakeDiscord) -> None:
+    await fake.dispatch("INTERACTION_CREATE", fake.autocomplete("subscribe", "deadline", "law"))
+    (callback,) = await fake.wait_kind("callback")
+    assert callback.body["data"]["choices"] == [
+        {"name": "TikTok divest-or-ban law taking effect", "value": "law-effective"}
+    ]
