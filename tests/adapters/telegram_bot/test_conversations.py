@@ -6,7 +6,7 @@ import html
 
 from bot.adapters.telegram_bot import TelegramAdapter
 from bot.core.models import Reply, ReplyKind, SourceRef, Suggestion
-from tests.adapters.telegram.conftest import BOT_USERNAME, StartAdapter, answer_reply
+from tests.adapters.telegram_bot.conftest import BOT_USERNAME, StartAdapter, answer_reply
 from tests.fakes.ports import MemoryServices
 from tests.fakes.telegram_api import (
     FakeTelegramAPI,

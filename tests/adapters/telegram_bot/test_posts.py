@@ -22,7 +22,7 @@ from bot.engine.holder import KnowledgeHolder
 from bot.storage.base import Store
 from bot.storage.sql import open_store
 from bot.types import Platform
-from tests.adapters.telegram.conftest import FakeClock, StartAdapter, make_settings
+from tests.adapters.telegram_bot.conftest import FakeClock, StartAdapter, make_settings
 from tests.fakes.telegram_api import Call, FakeTelegramAPI, callback_query, group_chat, message, user
 
 ADMIN = 701

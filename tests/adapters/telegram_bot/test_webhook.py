@@ -7,7 +7,7 @@ import socket
 import httpx
 from pydantic import SecretStr
 
-from tests.adapters.telegram.conftest import StartAdapter
+from tests.adapters.telegram_bot.conftest import StartAdapter
 from tests.fakes.telegram_api import FakeTelegramAPI, message, private_chat, user
 
 ALICE = 1001

@@ -12,7 +12,7 @@ from pydantic import SecretStr
 
 from bot.adapters.lifecycle import PlatformUnavailableError
 from bot.adapters.telegram_bot import TelegramAdapter
-from tests.adapters.telegram.conftest import BuildAdapter, StartAdapter
+from tests.adapters.telegram_bot.conftest import BuildAdapter, StartAdapter
 from tests.fakes.telegram_api import FakeTelegramAPI, message, private_chat, user
 
 ALICE = 1001

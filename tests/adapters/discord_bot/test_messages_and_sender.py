@@ -13,7 +13,7 @@ from bot.adapters.discord_bot.sender import nonce_for
 from bot.core.models import Reply, ReplyKind, SourceRef
 from bot.delivery.ports import Post, SendStatus
 from bot.types import ChatRef, Platform
-from tests.adapters.discord.conftest import make_ctx, make_settings, start_adapter
+from tests.adapters.discord_bot.conftest import make_ctx, make_settings, start_adapter
 from tests.fakes.discord_api import BOT_ID, CHANNEL_ID, USER_ID, FakeDiscord
 from tests.fakes.ports import MemoryServices
 

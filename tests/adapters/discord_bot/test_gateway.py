@@ -17,7 +17,7 @@ from bot.adapters.discord_bot.client import quiet_library_retries
 from bot.adapters.lifecycle import Backoff, PlatformUnavailableError
 from bot.context import BotContext
 from bot.settings import Settings
-from tests.adapters.discord.conftest import make_settings
+from tests.adapters.discord_bot.conftest import make_settings
 from tests.fakes.discord_api import CHANNEL_ID, USER_ID, FakeDiscord
 
 StartAdapter = Callable[..., Awaitable[DiscordAdapter]]

@@ -13,7 +13,7 @@ from bot.context import BotContext
 from bot.storage.memory import InMemoryStore
 from bot.storage.records import SubscriptionRecord
 from bot.types import ChatRef, Platform
-from tests.adapters.discord.conftest import NOW, GapLog, knowledge, make_ctx, make_settings, start_adapter
+from tests.adapters.discord_bot.conftest import NOW, GapLog, knowledge, make_ctx, make_settings, start_adapter
 from tests.fakes.discord_api import ALL_TEXT_PERMS, CHANNEL_ID, USER_ID, FakeDiscord, Recorded
 from tests.fakes.ports import MemoryServices
 

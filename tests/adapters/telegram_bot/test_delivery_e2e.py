@@ -18,7 +18,7 @@ from bot.engine.holder import KnowledgeHolder
 from bot.storage.base import Store
 from bot.storage.sql import open_store
 from bot.types import ChatRef, Platform
-from tests.adapters.telegram.conftest import FakeClock, StartAdapter, make_settings
+from tests.adapters.telegram_bot.conftest import FakeClock, StartAdapter, make_settings
 from tests.fakes.telegram_api import FakeTelegramAPI, group_chat, message, my_chat_member, user
 
 ADMIN, MEMBER = 601, 602

@@ -17,7 +17,7 @@ from bot.adapters.discord_bot.commands import build_tree, command_hash, command_
 from bot.context import BotContext
 from bot.delivery.modes import MODE_CHOICES
 from bot.settings import Settings
-from tests.adapters.discord.conftest import make_settings
+from tests.adapters.discord_bot.conftest import make_settings
 from tests.fakes.discord_api import GUILD_ID, FakeDiscord
 
 

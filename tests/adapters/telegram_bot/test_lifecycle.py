@@ -11,7 +11,7 @@ from bot.engine.holder import KnowledgeHolder
 from bot.storage.memory import InMemoryStore
 from bot.storage.records import SubscriptionRecord
 from bot.types import ChatRef, Platform
-from tests.adapters.telegram.conftest import TOKEN, FakeClock, StartAdapter
+from tests.adapters.telegram_bot.conftest import TOKEN, FakeClock, StartAdapter
 from tests.fakes.ports import MemoryServices
 from tests.fakes.telegram_api import FakeTelegramAPI, callback_query, message, private_chat, user
 
@@ -95,7 +95,7 @@ async def test_token_never_reaches_a_log(
     await api.wait_for("sendMessage", chat_id=ALICE)
     await api.wait_for("answerCallbackQuery")
     api.fail_next_send(ALICE, "403")
-    from tests.adapters.telegram.test_sender import countdown_post
+    from tests.adapters.telegram_bot.test_sender import countdown_post
 
     await adapter.sender.send(countdown_post(adapter, ALICE))
     await adapter.stop()

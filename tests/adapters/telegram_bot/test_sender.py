@@ -10,7 +10,7 @@ from bot.adapters.telegram_bot.sender import classify
 from bot.core.models import Reply, ReplyKind
 from bot.delivery.ports import Post, SendStatus
 from bot.types import ChatRef, Platform
-from tests.adapters.telegram.conftest import NOW
+from tests.adapters.telegram_bot.conftest import NOW
 from tests.fakes.telegram_api import FakeTelegramAPI
 
 GROUP = -3001

@@ -21,7 +21,7 @@ from bot.settings import Settings
 from bot.storage.base import Store
 from bot.storage.sql import open_store
 from bot.types import ChatRef, Platform
-from tests.adapters.discord.conftest import knowledge, make_settings, start_adapter
+from tests.adapters.discord_bot.conftest import knowledge, make_settings, start_adapter
 from tests.fakes.discord_api import CHANNEL_ID, FakeDiscord
 
 MANAGER = discord.Permissions(manage_guild=True, view_channel=True, send_messages=True)

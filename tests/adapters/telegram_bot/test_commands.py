@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from tests.adapters.telegram.conftest import BOT_USERNAME, StartAdapter
+from tests.adapters.telegram_bot.conftest import BOT_USERNAME, StartAdapter
 from tests.fakes.ports import MemoryServices
 from tests.fakes.telegram_api import (
     FakeTelegramAPI,
