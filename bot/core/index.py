@@ -41,6 +41,8 @@ MISSING_ANCHOR_FACTOR = 0.7
 share of its score per such term."""
 OOV_CJK_SHARE = 0.3
 """An unknown Chinese character pair counts for this share of an unknown English word."""
+BEST_QUESTION_HITS = 4
+"""The closest alternate question is looked up for this many hits (those a reply may suggest)."""
 FUZZY_DISCOUNT = 0.7
 """A word matched only after typo correction counts for this share of its weight."""
 
@@ -52,6 +54,7 @@ class Hit:
     coverage: float
     """Share of the question's information (IDF-weighted tokens) found in this entry, 0..1."""
     best_question: str
+    """The entry's alternate question closest to the query ("" beyond the first BEST_QUESTION_HITS hits)."""
     names_anchor: bool = True
     """The entry mentions at least one anchor term of the question (or the question names none)."""
 
@@ -207,10 +210,10 @@ class Index:
                 self.entries[i],
                 scores[i],
                 coverage[i],
-                self._best_question(i, query_set),
+                self._best_question(i, query_set) if n < BEST_QUESTION_HITS else "",
                 names_anchor=not query_anchors or bool(query_anchors & self._entry_tokens[i]),
             )
-            for i in ranked[:limit]
+            for n, i in enumerate(ranked[:limit])
         ]
         return Search(hits, on_topic, known)
 

@@ -92,11 +92,11 @@ class Ranker:
             for question in (*entry.questions.en, *entry.questions.zh):
                 self._exact.setdefault(normalize(question), entry.id)
         self._exact_keys = list(self._exact)
-        self._names = [
-            (group.id, name, re.compile(rf"(?<![a-z]){re.escape(name.lower())}(?![a-z])"))
-            for group in kb.out_of_scope
-            for name in (*group.names.en, *group.names.zh)
-        ]
+        self._name_group = {
+            name.lower(): group.id for group in kb.out_of_scope for name in (*group.names.en, *group.names.zh)
+        }
+        names = sorted(self._name_group, key=len, reverse=True)  # "south africa" before "africa"
+        self._names = re.compile(rf"(?<![a-z])({'|'.join(map(re.escape, names))})(?![a-z])") if names else None
         self._mentions = {
             entry.id: " ".join(
                 [
@@ -115,10 +115,12 @@ class Ranker:
 
     def qualifier(self, question: str, entry_id: str) -> tuple[str, str] | None:
         """A place or app the question names and the entry never mentions, with its out-of-scope group."""
-        lowered = question.lower()
-        for group_id, name, pattern in self._names:
-            if pattern.search(lowered) and not pattern.search(self._mentions[entry_id]):
-                return group_id, name
+        if self._names is None:
+            return None
+        mentions = self._mentions[entry_id]
+        for name in dict.fromkeys(self._names.findall(question.lower())):
+            if not re.search(rf"(?<![a-z]){re.escape(name)}(?![a-z])", mentions):
+                return self._name_group[name], name
         return None
 
     def exact_match(self, question: str) -> str | None:
@@ -166,7 +168,7 @@ class Ranker:
                     score=hit.score if hit else 0.0,
                     semantic=sim,
                     fused=fused,
-                    question=hit.best_question if hit else closest,
+                    question=(hit.best_question if hit else "") or closest,
                     names_anchor=hit.names_anchor if hit else True,
                     lexical_rank=lexical_rank.get(entry_id, 99),
                     semantic_rank=semantic_rank.get(entry_id, 99),
