@@ -174,7 +174,16 @@ class SqlOutbox(SqlBase):
         return await self._claimed_deliveries(won)
 
     async def renew_leases(self, owner: str, ids: Sequence[int], lease_until: dt.datetime) -> int:
-        renewed = 0
+        return await self._set_leases(owner, ids, lease_until)
+
+    async def release_leases(self, owner: str, ids: Sequence[int], now: dt.datetime) -> int:
+        return await self._set_leases(owner, ids, now - dt.timedelta(seconds=1))
+
+    async def _set_leases(self, owner: str, ids: Sequence[int], lease_until: dt.datetime) -> int:
+        """Move the lease of `owner`'s claims among `ids` (into the past to release them)."""
+        if not ids:
+            return 0
+        changed = 0
         async with self.engine.begin() as conn:
             for chunk in chunks(sorted(ids)):
                 result = await conn.execute(
@@ -186,26 +195,8 @@ class SqlOutbox(SqlBase):
                     )
                     .values(lease_until=lease_until)
                 )
-                renewed += int(result.rowcount)
-        return renewed
-
-    async def release_leases(self, owner: str, ids: Sequence[int], now: dt.datetime) -> int:
-        if not ids:
-            return 0
-        released = 0
-        async with self.engine.begin() as conn:
-            for chunk in chunks(sorted(ids)):
-                result = await conn.execute(
-                    update(deliveries)
-                    .where(
-                        deliveries.c.id.in_(list(chunk)),
-                        deliveries.c.state == _CLAIMED,
-                        deliveries.c.claimed_by == owner,
-                    )
-                    .values(lease_until=now - dt.timedelta(seconds=1))
-                )
-                released += int(result.rowcount)
-        return released
+                changed += int(result.rowcount)
+        return changed
 
     async def expire_leases(self, now: dt.datetime) -> int:
         async with self.engine.begin() as conn:
