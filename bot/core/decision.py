@@ -30,6 +30,8 @@ class Thresholds:
     scope_margin: float = 0.0
     """... when it is at least this much more similar than the best entry."""
     lexical_trust: float = 0.5
+    trust_semantic_gap: float = 0.15
+    """... unless the encoder finds another entry more similar by more than this."""
     """The lexical engine's first entry is answered when it covers this share of an on-topic question."""
     unanchored_semantic: float = 0.5
     """A question naming no anchor term (TikTok, RedNote ...) is answered when an entry is this similar."""
@@ -93,6 +95,8 @@ def _lexically_trusted(ranking: Ranking, t: Thresholds) -> Candidate | None:
         return None
     if ranking.scope >= t.scope_min and ranking.scope - first.semantic >= t.scope_margin:
         return None
+    if max(c.semantic for c in ranking.candidates) - first.semantic > t.trust_semantic_gap:
+        return None  # the encoder finds another entry clearly closer
     return first
 
 

@@ -3,6 +3,7 @@ and one run of the real multilingual encoder."""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections.abc import Sequence
 from pathlib import Path
@@ -167,3 +168,14 @@ def test_the_real_encoder_matches_across_languages(kb: KnowledgeBase, tmp_path: 
     assert answerer.answer("小红书是干什么的", NOW).entry_id == "rednote-what"
     assert answerer.answer("did the highest court let the tiktok law stand?", NOW).entry_id == "court-ruling"
     assert not answerer.answer("how do i make a duet video on tiktok", NOW).answered
+
+
+def test_a_lexical_match_is_trusted_unless_the_encoder_clearly_prefers_another(kb: KnowledgeBase) -> None:
+    t = Thresholds()
+    covered = dataclasses.replace(
+        candidate(kb, "court-ruling", lexical=0.9, semantic=0.5, fused=0.4), lexical_rank=0, semantic_rank=1
+    )
+    close = candidate(kb, "status-now", lexical=0.1, semantic=0.55, fused=0.5)
+    assert decide(ranking(close, covered), t).candidate is covered  # names and numbers: the lexical match wins
+    far = candidate(kb, "status-now", lexical=0.1, semantic=0.9, fused=0.7)
+    assert decide(ranking(far, covered), t).candidate is far  # the encoder is clearly surer
