@@ -24,6 +24,13 @@ NOISY_LOGGERS = (
 _TRACEBACKS = logging.Formatter()
 
 
+class DropVoiceWarnings(logging.Filter):
+    """discord.py warns at every start that voice needs PyNaCl and davey; banbot never joins voice."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "voice will NOT be supported" not in record.getMessage()
+
+
 class RedactSecrets(logging.Filter):
     """Replaces any configured secret in a record's message, traceback and stack with '[redacted]'.
 
@@ -134,3 +141,6 @@ def setup_logging(
     root.setLevel(level.upper())
     for name in NOISY_LOGGERS:
         logging.getLogger(name).setLevel(logging.WARNING)
+    voice = logging.getLogger("discord.client")
+    if not any(isinstance(f, DropVoiceWarnings) for f in voice.filters):
+        voice.addFilter(DropVoiceWarnings())

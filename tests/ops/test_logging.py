@@ -129,3 +129,18 @@ def test_logs_leave_the_terminal_only_while_the_console_chat_owns_it(
     assert log_file(with_token, console_only=False) is None  # adapters run; no chat on the terminal
     chosen = make_settings(log_file=tmp_path / "bot.log")
     assert log_file(chosen, console_only=False) == tmp_path / "bot.log"
+
+
+def test_discord_voice_warnings_are_not_logged() -> None:
+    setup_logging("INFO")
+    seen: list[str] = []
+    handler = logging.Handler()
+    handler.emit = lambda record: seen.append(record.getMessage())  # type: ignore[method-assign]
+    discord_client = logging.getLogger("discord.client")
+    discord_client.addHandler(handler)
+    try:
+        discord_client.warning("PyNaCl is not installed, voice will NOT be supported")
+        discord_client.warning("something else")
+    finally:
+        discord_client.removeHandler(handler)
+    assert seen == ["something else"]
