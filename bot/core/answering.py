@@ -7,6 +7,7 @@ from collections import Counter
 
 from rapidfuzz import fuzz, process
 
+from bot.core import messages as m
 from bot.core.countdown import countdown_line, days_until, more, render_countdown, shown, source_refs
 from bot.core.dates import format_date
 from bot.core.decision import Thresholds, Verdict, decide
@@ -22,6 +23,8 @@ from bot.knowledge.schema import Entry
 from bot.types import UTC
 
 MAX_SUGGESTIONS = 3
+TOPIC_SIMILARITY = 0.3
+"""/sources <topic>: how similar the closest entry must be to a few words that are not a question."""
 AUTOCOMPLETE_CUTOFF = 80.0
 """How closely typed text must match part of a question to be offered while typing."""
 
@@ -101,7 +104,7 @@ class Answerer:
             title = deadline.title.get(lang)
             when = format_date(deadline.at.date(), lang)
             if days_until(deadline, now, UTC) > 0:
-                lines.append(f"{when}: {title} ({'尚未到来' if lang == 'zh' else 'upcoming'})")
+                lines.append(f"{when}: {title} ({m.UPCOMING.get(lang)})")
             else:
                 status = deadline.status.get(lang)
                 lines.append(f"{when}: {title}. {status}")
@@ -110,7 +113,7 @@ class Answerer:
             kind=ReplyKind.TIMELINE,
             text="\n\n".join(lines),
             lang=lang,
-            title="时间线" if lang == "zh" else "Timeline",
+            title=m.TIMELINE_TITLE.get(lang),
             confidence=1.0,
             sources=shown(refs := source_refs(self.kb, ids)),
             more_sources=more(refs),
@@ -122,24 +125,19 @@ class Answerer:
         entry = self._topic_entry(topic) if topic and topic.strip() else None
         if entry is not None:
             refs = source_refs(self.kb, entry.sources)
-            intro = (
-                f"“{entry.title.get(lang)}”的全部来源："
-                if lang == "zh"
-                else f"All sources for “{entry.title.get(lang)}”:"
-            )
+            intro = m.SOURCES_OF_ENTRY.get(lang, title=entry.title.get(lang))
         else:
             cited: Counter[str] = Counter(s for e in self.kb.entries.values() for s in e.sources)
             refs = source_refs(self.kb, [sid for sid, _ in cited.most_common(limit)])
-            if lang == "zh":
-                intro = f"我的回答来自 {len(self.kb.sources)} 个公开来源。最常引用的是："
-            else:
-                intro = f"My answers come from {len(self.kb.sources)} public sources. The most cited:"
+            intro = m.SOURCES_MOST_CITED.get(lang, count=len(self.kb.sources))
+            if topic and topic.strip():
+                intro = m.NO_SUCH_TOPIC.get(lang, topic=m.echo(topic)) + intro
         lines = [intro, *(f"• {r.label}: {r.title}" for r in refs)]
         return Reply(
             kind=ReplyKind.SOURCES,
             text="\n".join(lines),
             lang=lang,
-            title="来源" if lang == "zh" else "Sources",
+            title=m.SOURCES_TITLE.get(lang),
             confidence=1.0,
             sources=tuple(refs),
         )
@@ -152,6 +150,12 @@ class Answerer:
         decision = decide(ranking, self.thresholds)
         if decision.verdict in (Verdict.ANSWER, Verdict.SUGGEST) and decision.candidate is not None:
             return decision.candidate.entry
+        # A topic is a few words ("deal", "taiwan"), not a question: the closest entry will do when both
+        # engines see something of it, unless it names something the bot declines.
+        top = ranking.candidates[0] if ranking.candidates else None
+        close = top is not None and top.lexical > 0 and (not ranking.semantic or top.semantic >= TOPIC_SIMILARITY)
+        if top is not None and close and ranking.qualifier is None:
+            return top.entry
         return None
 
     def help(self, lang: Lang) -> Reply:
@@ -210,12 +214,7 @@ class Answerer:
 
     def _did_you_mean(self, lang: Lang, candidates: list[Candidate], confidence: float) -> Reply:
         suggestions = tuple(Suggestion(c.entry.id, self._question_for(c, lang)) for c in candidates[:MAX_SUGGESTIONS])
-        if lang == "zh":
-            text = "我不太确定你想问什么。你是不是想问：\n" + "\n".join(f"• {s.question}" for s in suggestions)
-        else:
-            text = "I'm not sure what you're asking. Did you mean:\n" + "\n".join(
-                f"• {s.question}" for s in suggestions
-            )
+        text = "\n".join([m.DID_YOU_MEAN.get(lang), *(f"• {s.question}" for s in suggestions)])
         return Reply(kind=ReplyKind.SUGGEST, text=text, lang=lang, confidence=confidence, suggestions=suggestions)
 
     def _decline(self, lang: Lang, reply: str) -> Reply:
@@ -226,16 +225,7 @@ class Answerer:
     def _unknown(self, lang: Lang) -> Reply:
         """Nothing is close: say so, and offer the curated starter questions, not whatever shares a word."""
         suggestions = self._starters(lang)
-        if lang == "zh":
-            text = (
-                "这个问题我不知道。我只回答有关美国TikTok“不剥离就禁用”法律、字节跳动和小红书（RedNote）的问题。"
-                "你可以试试：\n" + "\n".join(f"• {s.question}" for s in suggestions)
-            )
-        else:
-            text = (
-                "I don't know that one. I answer questions about the US TikTok divest-or-ban law, ByteDance "
-                "and RedNote. You could try:\n" + "\n".join(f"• {s.question}" for s in suggestions)
-            )
+        text = "\n".join([m.UNKNOWN_QUESTION.get(lang), *(f"• {s.question}" for s in suggestions)])
         return Reply(kind=ReplyKind.UNKNOWN, text=text, lang=lang, suggestions=suggestions)
 
     def _starters(self, lang: Lang) -> tuple[Suggestion, ...]:

@@ -32,6 +32,23 @@ def echo(text: str, limit: int = ECHO_LIMIT) -> str:
     return shorten(text, limit, one_line=True)
 
 
+# --- the core's own replies --------------------------------------------------------------------------
+
+TIMELINE_TITLE = Message("Timeline", "时间线")
+UPCOMING = Message("upcoming", "尚未到来")
+SOURCES_TITLE = Message("Sources", "来源")
+SOURCES_OF_ENTRY = Message("All sources for “{title}”:", "“{title}”的全部来源：")
+SOURCES_MOST_CITED = Message(
+    "My answers come from {count} public sources. The most cited:", "我的回答来自 {count} 个公开来源。最常引用的是："
+)
+NO_SUCH_TOPIC = Message("No topic matches “{topic}”. ", "没有找到与“{topic}”相关的主题。")
+DID_YOU_MEAN = Message("I'm not sure what you're asking. Did you mean:", "我不太确定你想问什么。你是不是想问：")
+UNKNOWN_QUESTION = Message(
+    "I don't know that one. I answer questions about the US TikTok divest-or-ban law, ByteDance and RedNote. "
+    "You could try:",
+    "这个问题我不知道。我只回答有关美国TikTok“不剥离就禁用”法律、字节跳动和小红书（RedNote）的问题。你可以试试：",
+)
+
 # --- every surface ---------------------------------------------------------------------------------
 
 ERROR = Message(

@@ -164,3 +164,10 @@ def test_one_generic_word_does_not_reach_an_answer(tmp_path: Path) -> None:
     write_kb(tmp_path, SAMPLE_ENTRIES)
     reply = Answerer(load_knowledge(tmp_path)).answer("what a day", NOW)
     assert not reply.answered
+
+
+def test_sources_of_a_topic_named_in_a_word_or_none(answerer: Answerer) -> None:
+    assert answerer.sources("en", "xiaohongshu").text.startswith("All sources for “Title rednote-what”")
+    unmatched = answerer.sources("en", "pizza " * 50)
+    assert unmatched.text.startswith("No topic matches “pizza pizza")
+    assert len(unmatched.text.splitlines()[0]) < 120  # the echo of what was typed is bounded
