@@ -25,6 +25,7 @@ HYBRID_FLOORS = {
     "fresh-holdout-3.jsonl": 0.94,
     "fresh-holdout-4.jsonl": 0.95,
     "fresh-holdout-5.jsonl": 0.93,
+    "fresh-holdout-6.jsonl": 0.92,
     "law-paraphrases.jsonl": 0.95,
     "rednote-paraphrases.jsonl": 0.95,
 }
