@@ -17,9 +17,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
+from bot.cli_ask import BadLineError, parse_now
 from bot.core.answering import Answerer
 from bot.core.models import Reply
 from bot.core.render_text import answer_text
+from bot.core.text import clean_question
 from bot.types import CJK
 
 
@@ -91,7 +93,10 @@ def read_items(path: Path) -> list[dict[str, Any]]:
 def run(answerer: Answerer, items: Iterable[dict[str, Any]], now: dt.datetime) -> Report:
     outcomes = []
     for item in items:
-        when = _parse_now(item.get("now")) or now
+        try:
+            when = parse_now(item.get("now"), now)
+        except BadLineError:  # a set's unreadable `now` is not the answer's fault: answer as of the run
+            when = now
         reply = answerer.answer(item["question"], when)
         text = answer_text(reply)
         why = judge(item["expect"], reply.answered, text, [s.url for s in reply.sources])
@@ -100,20 +105,10 @@ def run(answerer: Answerer, items: Iterable[dict[str, Any]], now: dt.datetime) -
             why.append(f"answered from {reply.entry_id}, expected {expected_entry}")
         top = []
         if why:
-            ranking = answerer.ranker.rank(item["question"])
+            ranking = answerer.ranker.rank(clean_question(item["question"]))
             top = [(c.entry.id, c.fused) for c in ranking.candidates[:3]]
         outcomes.append(Outcome(item, reply, why, top))
     return Report(outcomes)
-
-
-def _parse_now(value: object) -> dt.datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        parsed = dt.datetime.fromisoformat(value.strip())
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
 
 
 def print_report(report: Report, name: str, out: TextIO, *, confusions: bool = True) -> None:

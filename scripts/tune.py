@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 
 from bot.core.decision import Thresholds, Verdict, decide
+from bot.core.language import detect_language
 from bot.core.ranking import Candidate, Ranking, Weights
 from bot.core.render_text import answer_text
 from bot.core.text import clean_question
@@ -42,16 +43,10 @@ def collect(paths: list[Path]) -> list[Case]:
             ranking = answerer.ranker.rank(text)
             passes = {}
             for c in ranking.candidates[:5]:
-                reply = answerer.entry_reply(c.entry.id, NOW, answerer_lang(text))
+                reply = answerer.entry_reply(c.entry.id, NOW, detect_language(text))
                 passes[c.entry.id] = not judge(item["expect"], True, answer_text(reply), ["x"])
             cases.append((path.name, ranking, passes, not item["expect"].get("answered")))
     return cases
-
-
-def answerer_lang(text: str) -> str:
-    from bot.core.language import detect_language
-
-    return detect_language(text)
 
 
 def reweigh(ranking: Ranking, w: Weights) -> Ranking:

@@ -13,7 +13,6 @@ import hashlib
 import html
 import io
 import re
-import sys
 import urllib.parse
 from dataclasses import dataclass
 from enum import StrEnum
@@ -26,6 +25,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, ValidationError, model_validator
 
 from bot.errors import KnowledgeError, Problem
+from bot.knowledge.check import print_problems
 from bot.knowledge.schema import ID_PATTERN
 from bot.storage.sql.news import FeedState, NewsItem
 
@@ -84,9 +84,7 @@ def check_feeds(root: Path) -> int:
     try:
         feeds = load_feeds(root)
     except KnowledgeError as exc:
-        for problem in exc.problems:
-            print(problem, file=sys.stderr)
-        print(f"kb check: {len(exc.problems)} problem(s) in {FEEDS_FILE}", file=sys.stderr)
+        print_problems(exc.problems, f"kb check: {len(exc.problems)} problem(s) in {FEEDS_FILE}")
         return 1
     print(f"kb check: {FEEDS_FILE} ok, {len(feeds)} feed(s)")
     return 0

@@ -16,7 +16,6 @@ Only dead links fail `--strict`: blocked ones are reported but may well work in 
 from __future__ import annotations
 
 import asyncio
-import sys
 import time
 import urllib.parse
 from collections import defaultdict
@@ -29,6 +28,7 @@ import httpx
 
 from bot.errors import KnowledgeError
 from bot.freshness.http import make_client
+from bot.knowledge.check import print_problems
 from bot.knowledge.loader import KnowledgeBase, load_knowledge
 
 BLOCKED = frozenset({401, 403, 429})
@@ -196,9 +196,9 @@ def kb_links(
     try:
         kb = load_knowledge(root)
     except KnowledgeError as exc:
-        for problem in exc.problems:
-            print(problem, file=sys.stderr)
-        print(f"kb links: {len(exc.problems)} problem(s) in the knowledge, see `banbot kb check`", file=sys.stderr)
+        print_problems(
+            exc.problems, f"kb links: {len(exc.problems)} problem(s) in the knowledge, see `banbot kb check`"
+        )
         return 1
     results = asyncio.run(
         check_knowledge_links(

@@ -21,6 +21,7 @@ from bot.errors import KnowledgeError
 from bot.freshness.coverage import Assessment, CoverageScorer
 from bot.freshness.feeds import MAX_FEED_BYTES, Feed, FetchStatus, fetch_feed, load_feeds, parse_feed
 from bot.freshness.http import make_client
+from bot.knowledge.check import print_problems
 from bot.knowledge.loader import KnowledgeBase, load_knowledge
 from bot.settings import Settings
 from bot.storage.sql import open_store
@@ -191,9 +192,7 @@ def kb_news(
         kb = load_knowledge(settings.knowledge_dir)
         feeds = load_feeds(settings.knowledge_dir)
     except KnowledgeError as exc:
-        for problem in exc.problems:
-            print(problem, file=sys.stderr)
-        print(f"kb news: {len(exc.problems)} problem(s) in the knowledge, see `banbot kb check`", file=sys.stderr)
+        print_problems(exc.problems, f"kb news: {len(exc.problems)} problem(s) in the knowledge, see `banbot kb check`")
         return 1
     when = now or dt.datetime.now(dt.UTC)
     report = asyncio.run(_run(settings, kb, feeds, days=days, request_seconds=timeout, now=when, transport=transport))

@@ -4,10 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 from bot.errors import KnowledgeError
 from bot.knowledge.loader import KnowledgeBase, load_knowledge
+
+
+def print_problems(problems: Sequence[object], summary: str) -> None:
+    """Every problem on its own line, then `summary` (the command and what to do), on stderr."""
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    print(summary, file=sys.stderr)
 
 
 def overdue_entries(kb: KnowledgeBase, today: dt.date) -> list[str]:
@@ -48,9 +56,7 @@ def kb_check(root: Path, today: dt.date) -> int:
     try:
         kb = load_knowledge(root)
     except KnowledgeError as exc:
-        for problem in exc.problems:
-            print(problem, file=sys.stderr)
-        print(f"kb check: {len(exc.problems)} problem(s)", file=sys.stderr)
+        print_problems(exc.problems, f"kb check: {len(exc.problems)} problem(s)")
         return 1
     missing = curation_problems(kb)
     for line in missing:

@@ -109,11 +109,6 @@ class Source(Strict):
             raise ValueError("`via` is only for tier: mirror")
         return self
 
-    @property
-    def label(self) -> str:
-        """The publisher as shown to users, naming the mirror once when the page is a copy."""
-        return f"{self.publisher} (via {self.via})" if self.via else self.publisher
-
 
 class Entry(Strict):
     """One answerable topic."""
