@@ -59,7 +59,7 @@ class Candidate:
     """The entry's question closest to what was asked."""
     names_anchor: bool
     lexical_rank: int = 99
-    semantic_rank: int = 99
+    """Place in the lexical engine's own order (99: not found by it)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,7 +153,6 @@ class Ranker:
         w = self.weights
         candidates = []
         lexical_rank = {entry_id: n for n, entry_id in enumerate(lexical)}
-        semantic_rank = {entry_id: n for n, entry_id in enumerate(list(semantic)[:SEMANTIC_LIMIT])}
         for entry_id in dict.fromkeys([*lexical, *semantic]):
             hit = lexical.get(entry_id)
             lex = hit.coverage * min(1.0, hit.score / SCORE_SATURATION) if hit else 0.0
@@ -171,7 +170,6 @@ class Ranker:
                     question=(hit.best_question if hit else "") or closest,
                     names_anchor=hit.names_anchor if hit else True,
                     lexical_rank=lexical_rank.get(entry_id, 99),
-                    semantic_rank=semantic_rank.get(entry_id, 99),
                 )
             )
         if self.semantic is not None:  # lexical-only keeps the index's own order

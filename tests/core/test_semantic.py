@@ -172,9 +172,7 @@ def test_the_real_encoder_matches_across_languages(kb: KnowledgeBase, tmp_path: 
 
 def test_a_lexical_match_is_trusted_unless_the_encoder_clearly_prefers_another(kb: KnowledgeBase) -> None:
     t = Thresholds()
-    covered = dataclasses.replace(
-        candidate(kb, "court-ruling", lexical=0.9, semantic=0.5, fused=0.4), lexical_rank=0, semantic_rank=1
-    )
+    covered = dataclasses.replace(candidate(kb, "court-ruling", lexical=0.9, semantic=0.5, fused=0.4), lexical_rank=0)
     close = candidate(kb, "status-now", lexical=0.1, semantic=0.55, fused=0.5)
     assert decide(ranking(close, covered), t).candidate is covered  # names and numbers: the lexical match wins
     far = candidate(kb, "status-now", lexical=0.1, semantic=0.9, fused=0.7)
