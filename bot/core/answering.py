@@ -188,14 +188,11 @@ class Answerer:
         paragraphs.append(body)
         short = None
         if entry.short is not None:
-            lead = entry.short.get(lang)
             prefix = None
             if question is not None:
-                canonical = (entry.questions.get(lang))[0]
-                prefix = yes_no_prefix(question, canonical, entry.polarity, lang)
-            if prefix:
-                lead = f"{prefix}{'' if lang == 'zh' else ' '}{lead}"
-            short = f"{countdown} {lead}" if countdown and lang == "en" else f"{countdown}{lead}" if countdown else lead
+                prefix = yes_no_prefix(question, entry.questions.get(lang)[0], entry.polarity, lang)
+            # Chinese sentences follow one another without a space
+            short = ("" if lang == "zh" else " ").join(p for p in (countdown, prefix, entry.short.get(lang)) if p)
         related = [self.kb.entries[r] for r in entry.related[:MAX_SUGGESTIONS]]
         return Reply(
             kind=ReplyKind.ANSWER,
