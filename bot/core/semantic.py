@@ -68,7 +68,7 @@ class SemanticMatch:
     scope: NDArray[np.float32]
     """Best similarity per out-of-scope group, in `SemanticIndex.scope_ids` order."""
     texts: NDArray[np.float32]
-    """Similarity to every entry text (rows as in `SemanticIndex.text_of`)."""
+    """Similarity to every entry text, entry by entry (see `SemanticIndex.closest_text`)."""
 
 
 def _group_rows(groups: Iterable[tuple[str, Sequence[str]]]) -> tuple[list[str], list[str], list[int]]:

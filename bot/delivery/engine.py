@@ -21,9 +21,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-import os
-import socket
-import uuid
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -36,7 +33,7 @@ from bot.delivery.scheduler import Job, TickScheduler
 from bot.delivery.selection import ANNOUNCEMENT_GRACE_DAYS, PostSelector, recent_announcements
 from bot.knowledge.loader import KnowledgeBase
 from bot.settings import Settings
-from bot.storage.base import Store
+from bot.storage.base import Store, claim_owner_id
 from bot.storage.records import ClaimedDelivery, DeliveryState, Mode, Outcome, SubscriptionRecord
 from bot.types import Clock, Platform, Sleep
 
@@ -55,10 +52,6 @@ class TickReport:
     in_flight: int
     quiet: int = 0
     """Subscriptions whose post time came with nothing to post that day (milestone or news modes)."""
-
-
-def _owner_id() -> str:
-    return f"{socket.gethostname()[:32]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
 class DeliveryEngine:
@@ -80,7 +73,7 @@ class DeliveryEngine:
         self.senders = dict(senders)
         self.clock = clock
         self.settings = settings
-        self.owner = (owner or _owner_id())[:64]
+        self.owner = (owner or claim_owner_id())[:64]
         self.stats: Counter[str] = Counter()
         self._grace = dt.timedelta(seconds=max(settings.grace_hours * 3600, 2 * settings.tick_seconds))
         self._lease = dt.timedelta(seconds=settings.delivery_lease_seconds)

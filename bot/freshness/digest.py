@@ -13,9 +13,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-import os
-import socket
-import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 
@@ -29,6 +26,7 @@ from bot.freshness.http import make_client
 from bot.freshness.news import NewsReport, collect_news
 from bot.knowledge.loader import KnowledgeBase
 from bot.settings import Settings
+from bot.storage.base import claim_owner_id
 from bot.storage.sql import SqlStore
 from bot.storage.sql.news import DigestClaim, DigestState, NewsStore
 from bot.types import ChatRef, Clock, Platform
@@ -72,10 +70,6 @@ def render_digest(day: dt.date, report: NewsReport, problems: list[str], limit: 
     return Reply(kind=ReplyKind.SOURCES, text="\n\n".join(paragraphs), lang="en")
 
 
-def _owner_id() -> str:
-    return f"{socket.gethostname()[:32]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-
-
 class CuratorDigest:
     """Posts the day's digest once. `run_once()` does one check; `run_forever()` checks every few minutes."""
 
@@ -99,7 +93,7 @@ class CuratorDigest:
         self._feeds_root = feeds_root
         self._clock = clock
         self._post_time = post_time
-        self._owner = (owner or _owner_id())[:64]
+        self._owner = (owner or claim_owner_id())[:64]
         self._transport = transport
 
     @property

@@ -8,6 +8,9 @@ over both): `bot.storage.sql.SqlStore` (SQLAlchemy over SQLite or PostgreSQL) an
 from __future__ import annotations
 
 import datetime as dt
+import os
+import socket
+import uuid
 from collections.abc import Sequence
 from typing import Protocol
 
@@ -24,6 +27,11 @@ from bot.storage.records import (
     SubscriptionRecord,
 )
 from bot.types import ChatRef, Platform
+
+
+def claim_owner_id() -> str:
+    """Who holds a claim (`claimed_by`): host, process and a random part, unique per running engine."""
+    return f"{socket.gethostname()[:32]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
 class SubscriptionStore(Protocol):
