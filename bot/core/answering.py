@@ -109,13 +109,14 @@ class Answerer:
                 status = deadline.status.get(lang)
                 lines.append(f"{when}: {title}. {status}")
             ids.extend(s for s in deadline.sources if s not in ids)
+        refs = source_refs(self.kb, ids)
         return Reply(
             kind=ReplyKind.TIMELINE,
             text="\n\n".join(lines),
             lang=lang,
             title=m.TIMELINE_TITLE.get(lang),
             confidence=1.0,
-            sources=shown(refs := source_refs(self.kb, ids)),
+            sources=shown(refs),
             more_sources=more(refs),
             checked=min((d.checked for d in self.kb.deadlines.values() if d.checked), default=None),
         )
@@ -194,6 +195,7 @@ class Answerer:
             # Chinese sentences follow one another without a space
             short = ("" if lang == "zh" else " ").join(p for p in (countdown, prefix, entry.short.get(lang)) if p)
         related = [self.kb.entries[r] for r in entry.related[:MAX_SUGGESTIONS]]
+        refs = source_refs(self.kb, entry.sources)
         return Reply(
             kind=ReplyKind.ANSWER,
             text="\n\n".join(paragraphs),
@@ -201,7 +203,7 @@ class Answerer:
             title=entry.title.get(lang),
             entry_id=entry.id,
             confidence=confidence,
-            sources=shown(refs := source_refs(self.kb, entry.sources)),
+            sources=shown(refs),
             more_sources=more(refs),
             as_of=entry.as_of,
             suggestions=tuple(Suggestion(e.id, self._first_question(e, lang)) for e in related),

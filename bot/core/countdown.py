@@ -133,13 +133,14 @@ def render_countdown(kb: KnowledgeBase, deadline_id: str | None, now: datetime, 
     upcoming = next_line(kb, now, tz, lang, shown_id=deadline.id)
     if upcoming:
         paragraphs.append(upcoming)
+    refs = source_refs(kb, deadline.sources)
     return Reply(
         kind=ReplyKind.COUNTDOWN,
         text="\n\n".join(paragraphs),
         lang=lang,
         title=heading(deadline, lang),
         confidence=1.0,
-        sources=shown(refs := source_refs(kb, deadline.sources)),
+        sources=shown(refs),
         more_sources=more(refs),
         checked=deadline.checked,
     )
