@@ -67,6 +67,7 @@ def reply_to_json(item_id: Any, reply: Reply) -> dict[str, Any]:
     return {
         "id": json_id(item_id),
         "answered": reply.answered,
+        "outcome": reply.outcome,
         "answer": answer_text(reply),
         "entry": reply.entry_id,
         "confidence": reply.confidence,
@@ -81,6 +82,7 @@ def error_to_json(item_id: object, reason: str, lang: Lang | None) -> dict[str, 
     return {
         "id": json_id(item_id),
         "answered": False,
+        "outcome": "decline",
         "answer": "",
         "entry": None,
         "confidence": 0.0,

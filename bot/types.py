@@ -22,6 +22,24 @@ CJK_CHARS: Final = "\u3400-\u9fff\uf900-\ufaff"
 CJK: Final = re.compile(f"[{CJK_CHARS}]")
 CJK_RUN: Final = re.compile(f"[{CJK_CHARS}]+")
 
+
+class AnswerKind(StrEnum):
+    """What kind of answer a question asks for, and what kinds an entry gives (bot.core.qtype reads them)."""
+
+    DATE = "date"
+    REASON = "reason"
+    PERSON = "person"
+    """A person or an organisation: who signed, which company bought."""
+    NUMBER = "number"
+    STATUS = "status"
+    """A yes/no question about how things stand or went."""
+    DEFINITION = "definition"
+    EVENT = "event"
+    """What happened (on a day, after something)."""
+    PROCESS = "process"
+    """How something works or is done."""
+
+
 Clock = Callable[[], dt.datetime]
 """Returns the current time, timezone-aware. Injected everywhere so tests never sleep."""
 

@@ -32,7 +32,7 @@ def test_ask_jsonl_contract_in_order_with_per_line_now() -> None:
     assert result.returncode == 0, result.stderr
     out = [json.loads(line) for line in result.stdout.splitlines()]
     assert [o["id"] for o in out] == ["a", 2, "c", "d"]
-    keys = {"id", "answered", "answer", "entry", "confidence", "sources", "lang", "suggestions"}
+    keys = {"id", "answered", "outcome", "answer", "entry", "confidence", "sources", "lang", "suggestions"}
     assert all(set(o) == keys for o in out)
     assert out[0]["answered"] and out[0]["answer"].startswith("3 days until")
     assert all(url.startswith("http") for url in out[0]["sources"])
@@ -94,7 +94,7 @@ def test_ask_jsonl_one_valid_line_out_per_line_in_whatever_the_input() -> None:
     out = [_strict_json(line) for line in result.stdout.splitlines()]
     assert len(out) == len(stream) - 1
     assert out[0]["id"] == "first" and out[-1]["id"] == "last"
-    keys = {"id", "answered", "answer", "entry", "confidence", "sources", "lang", "suggestions"}
+    keys = {"id", "answered", "outcome", "answer", "entry", "confidence", "sources", "lang", "suggestions"}
     for i, (_, item_id, error) in enumerate(BAD_LINES):
         bad, good = out[1 + 2 * i], out[2 + 2 * i]
         assert set(bad) == keys | {"error"} and error in bad["error"], bad

@@ -52,7 +52,7 @@ class Answerer:
         lowered = text.lower().strip(" !?.。！？")
         if not text or GREETING.fullmatch(lowered):
             return self.help(lang)
-        ranking = self.ranker.rank(text)
+        ranking = self.ranker.rank(text, now.date())
         if not ranking.on_topic and not ranking.exact and GREETING.match(lowered):
             return self.help(lang)  # small talk: "hey, how's your day going"
         decision = decide(ranking, self.thresholds)

@@ -89,7 +89,7 @@ def _lexically_trusted(ranking: Ranking, t: Thresholds) -> Candidate | None:
     first = min(ranking.candidates, key=lambda c: c.lexical_rank)
     if ranking.lang == "zh":  # Chinese is matched on character pairs: coverage says less there
         return None
-    if first.lexical_rank != 0 or not ranking.on_topic or not first.names_anchor:
+    if first.lexical_rank != 0 or not ranking.on_topic or not first.names_anchor or first.kind_mismatch:
         return None
     if first.coverage < t.lexical_trust or first.score < t.min_score:
         return None

@@ -142,6 +142,12 @@ class Index:
         found = process.extractOne(word, candidates, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF)
         return str(found[0]) if found else None
 
+    def correct_word(self, word: str) -> str | None:
+        """The known word a misspelled lowercase English word stands for; None when it is fine or unknown."""
+        if len(word) < FUZZY_MIN_LEN or word in self._words or word in STOPWORDS or not word.isalpha():
+            return None
+        return self._correct(word)
+
     def query_terms(self, question: str) -> list[tuple[str, float]]:
         """(token, weight) pairs: misspelled English words are corrected against the knowledge's own words
         first and count for less; tokens the knowledge never uses keep weight 0 (they only lower coverage)."""
@@ -149,9 +155,7 @@ class Index:
 
         def fix(match: re.Match[str]) -> str:
             word = match.group(0)
-            if len(word) < FUZZY_MIN_LEN or word in self._words or word in STOPWORDS or not word.isalpha():
-                return word
-            fixed = self._correct(word)
+            fixed = self.correct_word(word)
             if fixed is None:
                 return word
             corrected.update(tokenize(fixed, self.synonyms))

@@ -5,10 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Literal
 
 from bot.types import LANGS, Lang
 
-__all__ = ["LANGS", "Lang", "Reply", "ReplyKind", "SourceRef", "Suggestion"]
+__all__ = ["LANGS", "Lang", "Outcome", "Reply", "ReplyKind", "SourceRef", "Suggestion"]
+
+Outcome = Literal["answer", "clarify", "decline"]
 
 
 class ReplyKind(StrEnum):
@@ -87,6 +90,13 @@ class Reply:
     def has_more(self) -> bool:
         """True when the full text says more than the short answer."""
         return self.short is not None and self.short != self.text
+
+    @property
+    def outcome(self) -> Outcome:
+        """What the member got: an answer, a question back with choices, or neither (the `ask` contract)."""
+        if self.answered:
+            return "answer"
+        return "clarify" if self.kind is ReplyKind.SUGGEST and self.suggestions else "decline"
 
     @property
     def answered(self) -> bool:

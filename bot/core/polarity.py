@@ -76,12 +76,28 @@ def orientation(question: str, lang: Lang) -> tuple[int, int] | None:
     return (-1 if allow else 1 if restrict else 0), negations % 2
 
 
+_EN_PAST = re.compile(r"^(was|were|did|had|wasn'?t|weren'?t|didn'?t|hadn'?t)\b", re.IGNORECASE)
+_ZH_PAST = re.compile("过[吗么没]|当时|那时|那会|那阵|之前|曾经|以前")
+
+
+def _past(question: str, lang: Lang) -> bool:
+    """Whether a yes/no question asks about the past ("was it gone for a while?") rather than now."""
+    if lang == "zh":
+        return bool(_ZH_PAST.search(question))
+    text = question.strip()
+    while (stripped := _EN_LEAD.sub("", text)) != text:
+        text = stripped
+    return bool(_EN_PAST.match(text))
+
+
 def yes_no_prefix(question: str, canonical: str, polarity: Polarity | None, lang: Lang) -> str | None:
     """ "Yes."/"No." (是的。/不是。) for `question`, given the entry's answer `polarity` to its `canonical`
     question; None unless both are yes/no questions asked in comparable ways (a negated question such as
     "Isn't it banned?" is answered differently by different people, so it gets no prefix)."""
     if polarity is None or not is_yes_no(question, lang) or not is_yes_no(canonical, lang):
         return None
+    if _past(question, lang) != _past(canonical, lang):
+        return None  # "Was it gone from the stores for a while?" is not "Is it gone from the stores?"
     asked, reference = orientation(question, lang), orientation(canonical, lang)
     if asked is None or reference is None or asked[1] != reference[1]:
         return None

@@ -8,6 +8,8 @@ answer (bot.core.decision) can weigh them.
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import re
 from dataclasses import dataclass
 
@@ -16,14 +18,23 @@ from rapidfuzz import fuzz, process
 from bot.core.index import Index
 from bot.core.language import detect_language
 from bot.core.models import Lang
+from bot.core.named_dates import NamedDates, mentions, named_dates
+from bot.core.qtype import mismatch, question_types
 from bot.core.semantic import SemanticIndex
+from bot.core.spelling import ChatSpelling
 from bot.knowledge.loader import KnowledgeBase
 from bot.knowledge.schema import Entry
+from bot.types import AnswerKind
 
 LEXICAL_LIMIT = 8
 SEMANTIC_LIMIT = 8
 SCORE_SATURATION = 8.0
 """A lexical score at which the lexical confidence stops growing."""
+KIND_MISMATCH_FACTOR = 0.5
+"""A candidate that does not give the kind of answer asked for keeps this share of its scores."""
+DATE_MATCH_FACTOR = 1.2
+DATE_MISS_FACTOR = 0.75
+"""When a question names a date and some candidate mentions it, those that do gain, those that do not lose."""
 NEAR_EXACT = 92.0
 """An alternate question this close (rapidfuzz ratio, 0-100) to the question wins outright."""
 
@@ -60,6 +71,8 @@ class Candidate:
     names_anchor: bool
     lexical_rank: int = 99
     """Place in the lexical engine's own order (99: not found by it)."""
+    kind_mismatch: bool = False
+    """The question asks for a kind of answer (a date, a reason ...) the entry does not give."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +90,8 @@ class Ranking:
     """Whether the encoder took part."""
     lang: Lang = "en"
     """The question's language."""
+    asked: frozenset[AnswerKind] = frozenset()
+    """The kinds of answer the question asks for."""
     qualifier: tuple[str, str] | None = None
     """(out-of-scope group, name) when the question names a place or app the first candidate never mentions."""
 
@@ -84,13 +99,16 @@ class Ranking:
 class Ranker:
     def __init__(self, kb: KnowledgeBase, semantic: SemanticIndex | None, weights: Weights = Weights()) -> None:
         self.index = Index(kb)
+        self.spelling = ChatSpelling(kb.spellings, self.index.correct_word)
         self.semantic = semantic
         self.weights = weights
         self._entries = kb.entries
+        self._answers = {entry.id: frozenset(entry.answers) for entry in kb.entries.values()}
+        self._dates = {entry.id: named_dates(_dated_text(entry)) for entry in kb.entries.values()}
         self._exact: dict[str, str] = {}
         for entry in kb.entries.values():
             for question in (*entry.questions.en, *entry.questions.zh):
-                self._exact.setdefault(normalize(question), entry.id)
+                self._exact.setdefault(normalize(self.spelling.rewrite(question)), entry.id)
         self._exact_keys = list(self._exact)
         self._name_group = {
             name.lower(): group.id for group in kb.out_of_scope for name in (*group.names.en, *group.names.zh)
@@ -123,6 +141,19 @@ class Ranker:
                 return self._name_group[name], name
         return None
 
+    def _weigh_dates(self, candidates: list[Candidate], asked: NamedDates) -> list[Candidate]:
+        """Candidates whose answer mentions a date the question names gain over those that do not."""
+        if not asked:
+            return candidates
+        hits = {c.entry.id for c in candidates if mentions(asked, self._dates[c.entry.id])}
+        if not hits:
+            return candidates
+        out = []
+        for c in candidates:
+            factor = DATE_MATCH_FACTOR if c.entry.id in hits else DATE_MISS_FACTOR
+            out.append(dataclasses.replace(c, fused=c.fused * factor, lexical=c.lexical * factor))
+        return out
+
     def exact_match(self, question: str) -> str | None:
         """The entry one of whose questions is the same as `question` but for case, spacing and typos."""
         key = normalize(question)
@@ -133,13 +164,15 @@ class Ranker:
         found = process.extractOne(key, self._exact_keys, scorer=fuzz.ratio, score_cutoff=NEAR_EXACT)
         return self._exact[found[0]] if found else None
 
-    def rank(self, question: str) -> Ranking:
+    def rank(self, asked_text: str, today: dt.date | None = None) -> Ranking:
+        """Candidates for a question; `today` reads relative dates in it ("last june")."""
+        question = self.spelling.rewrite(asked_text)
         found = self.index.search(question, limit=LEXICAL_LIMIT)
         lexical = {h.entry.id: h for h in found.hits}
         semantic: dict[str, tuple[float, str]] = {}
         scope_id, scope = None, 0.0
         if self.semantic is not None:
-            match = self.semantic.match(question)
+            match = self.semantic.match(self.spelling.correct(question))
             order = match.entry.argsort()[::-1][:SEMANTIC_LIMIT]
             position = self.semantic.position
             # the encoder's own top entries, then its opinion of the lexical engine's (never a missing 0)
@@ -151,6 +184,8 @@ class Ranker:
                 best = int(match.scope.argmax())
                 scope_id, scope = self.semantic.scope_ids[best], float(match.scope[best])
         w = self.weights
+        lang = detect_language(question)
+        asked = question_types(question, lang)
         candidates = []
         lexical_rank = {entry_id: n for n, entry_id in enumerate(lexical)}
         for entry_id in dict.fromkeys([*lexical, *semantic]):
@@ -159,6 +194,9 @@ class Ranker:
             sim, closest = semantic.get(entry_id, (0.0, ""))
             sem = max(0.0, (sim - w.semantic_floor) / (1.0 - w.semantic_floor))
             fused = w.lexical * lex + w.semantic * sem if self.semantic is not None else lex
+            wrong_kind = mismatch(asked, self._answers[entry_id])
+            if wrong_kind:
+                lex, fused = lex * KIND_MISMATCH_FACTOR, fused * KIND_MISMATCH_FACTOR
             candidates.append(
                 Candidate(
                     entry=self._entries[entry_id],
@@ -170,10 +208,19 @@ class Ranker:
                     question=(hit.best_question if hit else "") or closest,
                     names_anchor=hit.names_anchor if hit else True,
                     lexical_rank=lexical_rank.get(entry_id, 99),
+                    kind_mismatch=wrong_kind,
                 )
             )
-        if self.semantic is not None:  # lexical-only keeps the index's own order
+        dates = named_dates(question, today)
+        candidates = self._weigh_dates(candidates, dates)
+        # "what happened on jan 19": a day the knowledge's events mention makes a question on-topic
+        dated = bool(asked & {AnswerKind.EVENT, AnswerKind.DATE}) and any(
+            mentions(dates, self._dates[c.entry.id]) for c in candidates
+        )
+        if self.semantic is not None:
             candidates.sort(key=lambda c: c.fused, reverse=True)
+        else:  # lexical-only keeps the index's own order, but for the kind of answer asked for
+            candidates.sort(key=lambda c: c.kind_mismatch)
         exact_id = self.exact_match(question)
         exact = exact_id is not None
         if exact_id is not None:
@@ -185,11 +232,18 @@ class Ranker:
         return Ranking(
             candidates=candidates,
             qualifier=self.qualifier(question, candidates[0].entry.id) if candidates else None,
-            lang=detect_language(question),
+            lang=lang,
+            asked=asked,
             exact=exact,
-            on_topic=found.on_topic,
+            on_topic=found.on_topic or dated,
             known_terms=found.known_terms,
             scope_id=scope_id,
             scope=scope,
             semantic=self.semantic is not None,
         )
+
+
+def _dated_text(entry: Entry) -> str:
+    """What an entry says, in both languages: where the dates it mentions are read from."""
+    short = [entry.short.en, entry.short.zh] if entry.short else []
+    return " ".join([entry.title.en, entry.title.zh, entry.answer.en, entry.answer.zh, *short])

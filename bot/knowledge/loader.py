@@ -22,6 +22,7 @@ from bot.knowledge.schema import (
     ScopeGroup,
     Source,
     SourcesFile,
+    Spelling,
     SynonymGroup,
     SynonymsFile,
 )
@@ -54,6 +55,8 @@ class KnowledgeBase:
     """Entry ids offered when the bot cannot help."""
     announcements: dict[str, Announcement] = field(default_factory=dict)
     """New developments posted to `updates` subscribers, oldest first."""
+    spellings: tuple[Spelling, ...] = ()
+    """Chat spellings and nicknames rewritten before matching."""
 
 
 def _field_path(loc: Iterable[int | str], data: Any) -> str:
@@ -147,6 +150,7 @@ def load_knowledge(root: Path) -> KnowledgeBase:
 
     parsed_synonyms = _read_optional(root / "synonyms.yaml", root, SynonymsFile, problems, digest)
     synonyms = tuple(parsed_synonyms.synonyms) if parsed_synonyms else ()
+    spellings = tuple(parsed_synonyms.spellings) if parsed_synonyms else ()
     scope = _read_optional(root / "out_of_scope.yaml", root, OutOfScopeFile, problems, digest) or OutOfScopeFile(
         groups=[]
     )
@@ -166,6 +170,7 @@ def load_knowledge(root: Path) -> KnowledgeBase:
         deadlines=deadlines,
         primary_deadline=primary,
         synonyms=synonyms,
+        spellings=spellings,
         version=digest.hexdigest()[:12],
         out_of_scope=tuple(scope.groups),
         starters=tuple(scope.starters),

@@ -16,7 +16,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, HttpUrl, field_validator, model_validator
 
-from bot.types import CJK
+from bot.types import CJK, AnswerKind
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9-]{1,62}$"
 
@@ -120,6 +120,9 @@ class Entry(Strict):
     keywords: LocalizedList = Field(default_factory=LocalizedList)
     short: ShortAnswer | None = None
     """The direct answer shown first; the full `answer` is one tap away."""
+    answers: list[AnswerKind] = Field(default_factory=list)
+    """The kinds of answer the entry gives (a date, a reason, a person ...): a question asking for a kind the
+    entry does not give is a poor match for it (bot.core.qtype). `kb check` flags an entry without any."""
     polarity: Literal["yes", "no"] | None = None
     """For an entry that answers a yes/no question: the answer to its first question. "Yes."/"No." is added
     only when a question is phrased as yes/no the same way round."""
@@ -267,5 +270,14 @@ class DeadlinesFile(Strict):
     announcements: list[Announcement] = Field(default_factory=list)
 
 
+class Spelling(Strict):
+    """Chat spellings and nicknames (`wen`, `bannd`, `小红薯`) rewritten to `write` before a question is matched,
+    by the lexical engine and the sentence encoder alike."""
+
+    write: Text
+    variants: list[Text] = Field(min_length=1)
+
+
 class SynonymsFile(Strict):
     synonyms: list[SynonymGroup]
+    spellings: list[Spelling] = Field(default_factory=list)
