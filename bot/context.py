@@ -23,7 +23,8 @@ from bot.core.countdown import heading
 from bot.core.models import Lang, Reply, ReplyKind, Suggestion
 from bot.core.posts import post_more, post_ref
 from bot.core.ratelimit import UserRateLimiter
-from bot.curation import FeedbackRecorder
+from bot.core.text import shorten
+from bot.curation import FeedbackRecorder, scrub_gap_text
 from bot.delivery.parsing import (
     UNSUBSCRIBE_ALL,
     parse_deadline,
@@ -43,6 +44,10 @@ log = logging.getLogger(__name__)
 
 LOW_CONFIDENCE = 0.35
 """Answers below this confidence are kept for curators (`banbot kb gaps`) along with abstentions."""
+
+LOGGED_QUESTION_CHARS = 100
+"""A question asked back about ("did you mean") is logged for curators shortened to this many characters, and
+scrubbed as a gap is (no mentions, e-mails or long numbers: nothing that names a user)."""
 
 
 POST_KEY_CHARS = 12
@@ -127,7 +132,8 @@ class BotContext:
     # --- answers -----------------------------------------------------------------------------------
 
     async def ask(self, question: str, *, platform: Platform, lang: Lang | None = None) -> Reply:
-        """Answer a user's question now; count it, and keep it for curators when the bot was unsure."""
+        """Answer a user's question now; count it, and keep it for curators when the bot was unsure (a question
+        asked back, "did you mean", is also one log line: the question shortened, the entries offered, no user)."""
         now = self.clock()
         answerer = self.knowledge.answerer
         tz = self.default_zone
@@ -137,6 +143,14 @@ class BotContext:
         )
         if unsure and question.strip() and self.gaps is not None:
             self._spawn(self._record_gap(question, reply, now))
+        if reply.outcome == "clarify":
+            log.info(
+                "clarify: platform=%s lang=%s question=%r offered=%s",
+                platform.value,
+                reply.lang,
+                shorten(scrub_gap_text(question), LOGGED_QUESTION_CHARS, one_line=True),
+                ",".join(s.entry_id for s in reply.suggestions),
+            )
         return reply
 
     async def entry(self, entry_id: str, *, platform: Platform, lang: Lang) -> Reply | None:

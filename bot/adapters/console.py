@@ -10,13 +10,14 @@ import logging
 import os
 import sys
 import threading
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Literal, TextIO
 
 from bot.adapters._helpers import COMMANDS, Command, interface_lang, split_command, unknown_command_text
 from bot.context import BotContext
 from bot.core import messages as m
-from bot.core.models import Lang, Reply, ReplyKind
+from bot.core.models import Lang, Reply, ReplyKind, Suggestion
 from bot.core.render_text import render_plain
 from bot.errors import SubscriptionError
 from bot.types import ChatRef, Platform
@@ -38,11 +39,31 @@ def owns_terminal(stdin: TextIO, stdout: TextIO) -> bool:
 
 
 def console_text(reply: Reply) -> str:
-    """A reply in full, as a terminal shows it; a decline lists the starter questions (there are no buttons)."""
+    """A reply in full, as a terminal shows it (there are no buttons): a question asked back numbers its choices,
+    to be picked by typing the number; a decline lists the starter questions."""
+    if reply.outcome == "clarify":
+        return _choices_text(reply)
     text = render_plain(reply)
     if reply.kind is ReplyKind.DECLINE and reply.suggestions:
         text += "\n\n" + "\n".join([m.TRY_THESE.get(reply.lang), *(f"• {s.question}" for s in reply.suggestions)])
     return text
+
+
+def _choices_text(reply: Reply) -> str:
+    """The question asked back, its choices numbered ("1. …") in place of its bullet lines, and how to pick one."""
+    offered = {s.question for s in reply.suggestions}
+    asked = [line for line in reply.text.splitlines() if line.lstrip("•*- ").strip() not in offered]
+    numbered = [f"{number}. {s.question}" for number, s in enumerate(reply.suggestions, start=1)]
+    return "\n".join([*asked, *numbered]).strip() + "\n\n" + m.PICK_BY_NUMBER.get(reply.lang)
+
+
+def picked_choice(line: str, choices: Sequence[Suggestion]) -> Suggestion | None:
+    """The choice a line picks when it is just the number of one ("2", "2." or "２"); None for anything else."""
+    number = line.strip().removesuffix(".")
+    if not number.isdecimal() or len(number) > 3:
+        return None
+    index = int(number)
+    return choices[index - 1] if 1 <= index <= len(choices) else None
 
 
 class _FdLines:
@@ -85,6 +106,8 @@ class ConsoleChat:
         self.interactive = owns_terminal(self._in, self._out)
         self._lines = None if self.interactive else _fd_lines(self._in)
         self._history: Path | None = None
+        self._asked_back: Reply | None = None
+        """The last reply when it asked back with numbered choices: the next line may pick one by its number."""
 
     def write(self, text: str) -> None:
         """Print a block of text (replies and countdown posts both come through here)."""
@@ -136,22 +159,37 @@ class ConsoleChat:
             return m.ERROR.get(interface_lang(None, line))
 
     async def handle(self, line: str) -> str:
-        """The reply text for one input line: a command or a question."""
+        """The reply text for one input line: the number of a choice just offered, a command or a question."""
         text = line.strip()
+        asked_back, self._asked_back = self._asked_back, None
+        choice = picked_choice(text, asked_back.suggestions) if asked_back is not None else None
+        if asked_back is not None and choice is not None:
+            return await self._entry(choice.entry_id, asked_back.lang)
         lang = interface_lang(None, text)
         command = split_command(text)
         try:
             if command is None:
-                return console_text(await self._ctx.ask(text, platform=Platform.CONSOLE))
+                return await self._ask(text)
             return await self._command(command, lang)
         except SubscriptionError as exc:
             return str(exc)
+
+    async def _ask(self, question: str) -> str:
+        reply = await self._ctx.ask(question, platform=Platform.CONSOLE)
+        if reply.outcome == "clarify":
+            self._asked_back = reply
+        return console_text(reply)
+
+    async def _entry(self, entry_id: str, lang: Lang) -> str:
+        """The answer of the entry a numbered choice names."""
+        reply = await self._ctx.entry(entry_id, platform=Platform.CONSOLE, lang=lang)
+        return m.TOPIC_GONE.get(lang) if reply is None else console_text(reply)
 
     async def _command(self, command: Command, lang: Lang) -> str:
         ctx, args = self._ctx, command.args
         match command.name:
             case "ask":
-                return console_text(await ctx.ask(args, platform=Platform.CONSOLE)) if args else m.ASK_USAGE.get(lang)
+                return await self._ask(args) if args else m.ASK_USAGE.get(lang)
             case "countdown":
                 return console_text(
                     await ctx.countdown(platform=Platform.CONSOLE, lang=lang, chat=CONSOLE_CHAT, arg=args)

@@ -96,6 +96,9 @@ MORE = Message("More", "详细")
 HELPFUL = Message("Helpful", "有帮助")
 NOT_HELPFUL = Message("Not helpful", "没帮助")
 TRY_THESE = Message("You could try:", "你可以试试：")
+PICK_BY_NUMBER = Message(
+    "Type a number to get that answer, or ask something else.", "输入编号查看对应的回答，或者直接问别的问题。"
+)
 FEEDBACK_THANKS = Message("Thanks for the feedback!", "感谢反馈！")
 
 # --- who may manage subscriptions -----------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import logging
 import os
 import pty
 import select
@@ -13,12 +14,14 @@ from pathlib import Path
 
 import pytest
 
-from bot.adapters.console import console_text
+from bot.adapters.console import console_text, picked_choice
 from bot.app import App, serve
 from bot.core.models import Reply, ReplyKind, Suggestion
+from bot.curation import CurationService
 from bot.delivery.parsing import parse_timezone
 from bot.errors import SubscriptionError
 from bot.settings import PROJECT_ROOT, Settings
+from tests.adapters.scripted import ScriptedKnowledge, clarify_reply
 from tests.delivery.support import FakeClock, utc
 from tests.ops.conftest import banbot, clean_env
 
@@ -235,3 +238,92 @@ def test_a_decline_lists_where_to_start() -> None:
     assert console_text(reply) == (
         "I only know about the US TikTok ban, the deal and RedNote.\n\nYou could try:\n• Is TikTok banned right now?"
     )
+
+
+COURT = ("court-ruling", "Did the Supreme Court uphold the TikTok law?")
+REDNOTE = ("rednote-what", "What is RedNote?")
+
+
+def _script(app: App, replies: dict[str, Reply]) -> None:
+    """The engine's reply to some questions, fixed: these tests are about the console, not about when it is unsure."""
+    assert app.ctx is not None
+    app.ctx.knowledge = ScriptedKnowledge(app.ctx.knowledge, replies)  # type: ignore[arg-type,assignment]
+
+
+async def test_a_clarify_numbers_its_choices_and_the_next_line_may_pick_one(
+    app: App, caplog: pytest.LogCaptureFixture
+) -> None:
+    assert app.console is not None
+    handle = app.console.handle
+    _script(app, {"tiktok stuff": clarify_reply("en", COURT, REDNOTE)})
+    with caplog.at_level(logging.INFO, logger="bot.context"):
+        asked_back = await handle("tiktok stuff")
+    assert asked_back == (
+        "I'm not sure what you're asking. Did you mean:\n"
+        "1. Did the Supreme Court uphold the TikTok law?\n"
+        "2. What is RedNote?\n\n"
+        "Type a number to get that answer, or ask something else."
+    )
+    (logged,) = [r.getMessage() for r in caplog.records if r.getMessage().startswith("clarify:")]
+    assert logged == "clarify: platform=console lang=en question='tiktok stuff' offered=court-ruling,rednote-what"
+
+    picked = await handle(" 2 ")
+    assert picked.startswith("In short: rednote-what.") and "Shanghai-based lifestyle app" in picked
+    assert "Sources:" in picked  # the entry's answer in full, as the console shows every answer
+    assert "Shanghai-based" not in await handle("2")  # the choice was used: "2" is now just a question
+
+    await handle("tiktok stuff")
+    assert "Shanghai-based" not in await handle("3")  # not one of the choices: a new question
+    assert "unanimously upheld" not in await handle("1")  # and that question was no clarify: nothing to pick
+
+    await handle("tiktok stuff")
+    assert "until the law taking effect" in await handle("/countdown")  # a command in between ...
+    assert "unanimously upheld" not in await handle("1")  # ... and the choices are gone
+
+    await handle("/ask tiktok stuff")  # /ask asks back the same way
+    assert "unanimously upheld" in await handle("1.")
+
+
+async def test_a_clarify_in_chinese_is_answered_in_chinese_by_number(app: App) -> None:
+    assert app.console is not None
+    handle = app.console.handle
+    choices = (("court-ruling", "最高法院支持TikTok法律吗？"), ("rednote-what", "小红书是什么？"))
+    _script(app, {"TikTok怎么了": clarify_reply("zh", *choices)})
+    asked_back = await handle("TikTok怎么了")
+    assert asked_back.startswith(
+        "我不太确定你想问什么。你是不是想问：\n1. 最高法院支持TikTok法律吗？\n2. 小红书是什么？"
+    )
+    assert asked_back.endswith("输入编号查看对应的回答，或者直接问别的问题。")
+    assert "最高法院一致维持了该法律" in await handle("１")  # a full-width digit, as a Chinese keyboard types it
+
+
+async def test_a_clarify_is_one_log_line_for_curators_naming_no_one(app: App, caplog: pytest.LogCaptureFixture) -> None:
+    """One INFO line per question asked back: the question scrubbed as a gap is and cut to 100 characters, the
+    entries offered; the question is still kept for `banbot kb gaps` too."""
+    assert app.console is not None and app.ctx is not None
+    _script(app, {"tiktok stuff": clarify_reply("en", COURT, REDNOTE)})
+    question = "tiktok stuff, ask @alice or bob@example.com, call +1 555 123 4567 " + "and more\n" * 60
+    with caplog.at_level(logging.INFO, logger="bot.context"):
+        await app.console.handle(question)
+        await app.console.handle("What is RedNote?")  # an answer: no clarify line
+    (record,) = [r for r in caplog.records if r.getMessage().startswith("clarify:")]
+    assert record.levelno == logging.INFO
+    logged = record.args[2]  # type: ignore[index]
+    assert logged.startswith("tiktok stuff, ask @user or <email>, call <number> and more and more")
+    assert len(logged) <= 100 and logged.endswith("…") and "\n" not in logged
+    line = record.getMessage()
+    assert line.endswith("offered=court-ruling,rednote-what")
+    assert not any(secret in line for secret in ("alice", "example.com", "555"))
+    await app.ctx.drain()
+    assert isinstance(app.ctx.gaps, CurationService)
+    gaps = [gap.text for gap in await app.ctx.gaps.top_gaps()]
+    assert [gap for gap in gaps if gap.startswith("tiktok stuff, ask @user or <email>")]
+
+
+def test_a_clarify_shows_each_choice_once_numbered() -> None:
+    reply = clarify_reply("en", COURT, REDNOTE)
+    assert "•" not in console_text(reply) and console_text(reply).count("What is RedNote?") == 1
+    choices = reply.suggestions
+    assert [picked_choice(line, choices) for line in ("1", "2.", " 2 ", "２")] == [*choices, choices[1], choices[1]]
+    for line in ("0", "3", "-1", "1.5", "one", "1 2", "", "²", "9" * 5000):
+        assert picked_choice(line, choices) is None, line

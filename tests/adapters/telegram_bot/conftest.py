@@ -17,6 +17,7 @@ from bot.context import BotContext
 from bot.core.models import Lang, Reply, ReplyKind, SourceRef, Suggestion
 from bot.engine.holder import KnowledgeHolder
 from bot.settings import Settings
+from tests.adapters.scripted import ScriptedKnowledge
 from tests.fakes.ports import MemoryServices
 from tests.fakes.telegram_api import FakeTelegramAPI
 
@@ -38,44 +39,6 @@ class FakeClock:
         self.slept.append(seconds)
         self.now += dt.timedelta(seconds=max(0.0, seconds))
         await asyncio.sleep(0)
-
-
-# --- a scripted answerer: fixed replies for some questions, the real answerer for the rest -------
-
-
-class ScriptedAnswerer:
-    def __init__(self, real: Any, replies: dict[str, Reply]) -> None:
-        self._real = real
-        self.replies = replies
-
-    def answer(self, question: str, now: dt.datetime, lang: Lang | None = None, tz: dt.tzinfo = dt.UTC) -> Reply:
-        for key, reply in self.replies.items():
-            if key in question:
-                return reply
-        reply = self._real.answer(question, now, lang=lang, tz=tz)
-        assert isinstance(reply, Reply)
-        return reply
-
-    def entry_reply(self, entry_id: str, now: dt.datetime, lang: Lang, tz: dt.tzinfo = dt.UTC) -> Reply:
-        for reply in self.replies.values():
-            if reply.entry_id == entry_id:
-                return reply
-        reply = self._real.entry_reply(entry_id, now, lang, tz)
-        assert isinstance(reply, Reply)
-        return reply
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._real, name)
-
-
-class ScriptedKnowledge:
-    def __init__(self, real: KnowledgeHolder, replies: dict[str, Reply]) -> None:
-        self._real = real
-        self.answerer = ScriptedAnswerer(real.answerer, replies)
-
-    @property
-    def kb(self) -> Any:
-        return self._real.kb
 
 
 def answer_reply(entry_id: str, text: str, *, title: str = "Title", lang: Lang = "en", **extra: Any) -> Reply:
