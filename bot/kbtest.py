@@ -45,12 +45,26 @@ def judge(expect: dict[str, Any], answered: bool, text: str, sources: list[str])
     return why
 
 
+KINDS = ("right", "clarify", "wrong", "false decline")
+"""What a member saw, best first: the right answer, a question back, a confident wrong answer (or an answer
+to a question that must be declined), or a decline of a question the bot should have answered. A wrong
+answer is the worst: members repeat it."""
+
+
 @dataclass
 class Outcome:
     item: dict[str, Any]
     reply: Reply
     why: list[str]
     top: list[tuple[str, float]] = field(default_factory=list)
+
+    @property
+    def kind(self) -> str:
+        if not self.why:
+            return "right"
+        if self.reply.answered or not self.item["expect"].get("answered"):
+            return "wrong"
+        return "clarify" if self.reply.outcome == "clarify" else "false decline"
 
 
 @dataclass
@@ -61,10 +75,14 @@ class Report:
     def accuracy(self) -> float:
         return sum(1 for o in self.outcomes if not o.why) / len(self.outcomes) if self.outcomes else 0.0
 
+    def share(self, kind: str) -> float:
+        """The share of questions with this outcome (`KINDS`)."""
+        return sum(1 for o in self.outcomes if o.kind == kind) / len(self.outcomes) if self.outcomes else 0.0
+
     @property
     def decline_precision(self) -> float:
-        """Of the questions the bot declined, the share it should have declined."""
-        declined = [o for o in self.outcomes if not o.reply.answered]
+        """Of the questions the bot declined (a question back is not a decline), the share it should have."""
+        declined = [o for o in self.outcomes if o.reply.outcome == "decline"]
         if not declined:
             return 1.0
         return sum(1 for o in declined if not o.item["expect"].get("answered")) / len(declined)
@@ -112,11 +130,9 @@ def run(answerer: Answerer, items: Iterable[dict[str, Any]], now: dt.datetime) -
 
 
 def print_report(report: Report, name: str, out: TextIO, *, confusions: bool = True) -> None:
-    per_category: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    per_category: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(KINDS, 0))
     for o in report.outcomes:
-        counts = per_category[str(o.item.get("category", "other"))]
-        counts[1] += 1
-        counts[0] += not o.why
+        per_category[str(o.item.get("category", "other"))][o.kind] += 1
     if confusions:
         for o in report.outcomes:
             if not o.why:
@@ -125,14 +141,21 @@ def print_report(report: Report, name: str, out: TextIO, *, confusions: bool = T
             expected = o.item["expect"].get("entry", "answer" if o.item["expect"].get("answered") else "decline")
             chosen = o.reply.entry_id or o.reply.kind.value
             out.write(
-                f"FAIL {o.item.get('id')} {o.item['question']!r}: {'; '.join(o.why)}\n"
+                f"{o.kind.upper()} {o.item.get('id')} {o.item['question']!r}: {'; '.join(o.why)}\n"
                 f"     expected {expected}, chose {chosen}; top: {top}\n"
             )
-    for category, (ok, n) in sorted(per_category.items()):
-        out.write(f"{category:24s} {ok:4d}/{n:<4d} {100 * ok / n:5.1f}%\n")
+    out.write(f"{'category':24s} {'right':>10s} {'clarify':>8s} {'wrong':>6s} {'f.decl':>7s}\n")
+    for category, counts in sorted(per_category.items()):
+        n = sum(counts.values())
+        out.write(
+            f"{category:24s} {counts['right']:4d}/{n:<4d} {counts['clarify']:8d} {counts['wrong']:6d}"
+            f" {counts['false decline']:7d}\n"
+        )
     passed = sum(1 for o in report.outcomes if not o.why)
     out.write(
-        f"{name}: {passed}/{len(report.outcomes)} = {100 * report.accuracy:.1f}%, "
+        f"{name}: {passed}/{len(report.outcomes)} = {100 * report.accuracy:.1f}% right, "
+        f"{100 * report.share('clarify'):.1f}% clarify, {100 * report.share('wrong'):.1f}% wrong, "
+        f"{100 * report.share('false decline'):.1f}% false decline; "
         f"decline precision {100 * report.decline_precision:.1f}%, "
         f"must-decline recall {100 * report.must_decline_recall:.1f}%\n"
     )

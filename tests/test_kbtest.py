@@ -38,10 +38,13 @@ def test_per_category_accuracy_and_confusions(kb_env: Path, capsys: pytest.Captu
     questions = write_set(kb_env / "set.jsonl", [GOOD, WRONG, DECLINE])
     assert main(["kb", "test", str(questions)]) == 0
     out = capsys.readouterr().out
-    assert "FAIL w1 'Did the Supreme Court uphold the TikTok law?': missing /December 6/" in out
+    assert "WRONG w1 'Did the Supreme Court uphold the TikTok law?': missing /December 6/" in out
     assert "expected answer, chose court-ruling; top: court-ruling" in out
     assert "court" in out and "0/1" in out and "rednote" in out and "1/1" in out
-    assert "set.jsonl: 2/3 = 66.7%, decline precision 100.0%, must-decline recall 100.0%" in out
+    assert (
+        "set.jsonl: 2/3 = 66.7% right, 0.0% clarify, 33.3% wrong, 0.0% false decline; "
+        "decline precision 100.0%, must-decline recall 100.0%"
+    ) in out
 
 
 def test_min_sets_the_exit_status(kb_env: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -50,7 +53,7 @@ def test_min_sets_the_exit_status(kb_env: Path, capsys: pytest.CaptureFixture[st
     assert main(["kb", "test", str(passing), "--min", "0.9", "--quiet"]) == 0
     assert main(["kb", "test", str(failing), "--min", "0.9", "--quiet"]) == 1
     out = capsys.readouterr().out
-    assert "FAIL" not in out  # --quiet: the table only
+    assert "WRONG" not in out  # --quiet: the table only
     assert "fail.jsonl scored 50.0%, below --min 90.0%" in out
 
 

@@ -37,6 +37,10 @@ class Thresholds:
     """A question naming no anchor term (TikTok, RedNote ...) is answered when an entry is this similar."""
     strong_semantic: float = 0.5
     """Similar enough that a question naming something the entry never mentions is still answered."""
+    clarify_margin: float = 0.03
+    clarify_below: float = 0.4
+    """Two entries within `clarify_margin` of each other, the first below `clarify_below`: the evidence is
+    split, so the bot asks back with the choices rather than guess (a wrong answer is worse than a question)."""
     # The lexical engine's own rules (used alone when the encoder is off):
     coverage: float = 0.3
     suggest_coverage: float = 0.15
@@ -77,6 +81,8 @@ def decide(ranking: Ranking, t: Thresholds) -> Decision:
     if not top.names_anchor and top.semantic < t.strong_semantic:
         return Decision(Verdict.SUGGEST, top, confidence=confidence)
     if top.fused >= t.answer:
+        if _split(ranking, t):
+            return Decision(Verdict.SUGGEST, top, confidence=confidence)
         return Decision(Verdict.ANSWER, top, confidence=confidence)
     if top.fused >= t.suggest:
         return Decision(Verdict.SUGGEST, top, confidence=confidence)
@@ -98,6 +104,13 @@ def _lexically_trusted(ranking: Ranking, t: Thresholds) -> Candidate | None:
     if max(c.semantic for c in ranking.candidates) - first.semantic > t.trust_semantic_gap:
         return None  # the encoder finds another entry clearly closer
     return first
+
+
+def _split(ranking: Ranking, t: Thresholds) -> bool:
+    """The first two candidates are too close to tell apart, and neither is a strong match."""
+    top, *rest = ranking.candidates
+    second = rest[0].fused if rest else 0.0
+    return top.fused < t.clarify_below and top.fused - second < t.clarify_margin
 
 
 def _decline(ranking: Ranking, t: Thresholds) -> Decision:

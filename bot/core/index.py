@@ -66,6 +66,8 @@ class Search:
     """The question mentions at least one anchor term (see `Answerer.answer` for the one exception)."""
     known_terms: int = 0
     """How many of the question's words the knowledge uses."""
+    anchors: frozenset[str] = frozenset()
+    """The anchor terms the question names."""
 
 
 @dataclass(slots=True)
@@ -113,6 +115,8 @@ class Index:
             for tok in tokenize(canonical_token(group.canonical), self.synonyms)
         )
         self._subjects = [self._principal_anchors(qs) for qs in self._questions]
+        self.subjects = {entry.id: subjects for entry, subjects in zip(self.entries, self._subjects, strict=True)}
+        """What each entry is about: the anchors most of its questions name (RedNote, the court ...)."""
         self._words = self._known_words(kb)
         self._by_initial: dict[str, list[str]] = defaultdict(list)
         for word in sorted(self._words):
@@ -185,6 +189,7 @@ class Index:
         total_info = sum(self._info(t) for t, _ in terms)
         on_topic = not self.anchors or any(weight > 0 and tok in self.anchors for tok, weight in terms)
         known = sum(1 for _, weight in terms if weight > 0)
+        query_anchors = frozenset(t for t, w in terms if w > 0) & self.anchors
         if not terms:
             return Search([], on_topic, known)
         scores: dict[int, float] = defaultdict(float)
@@ -202,7 +207,6 @@ class Index:
             for i in docs_with_tok:
                 matched_info[i] += weight * self._info(tok)
         query_set = frozenset(t for t, w in terms if w > 0)
-        query_anchors = query_set & self.anchors
         for i in scores:
             off_subject = len(self._subjects[i] - query_set)
             unmentioned = len(query_anchors - self._entry_tokens[i])
@@ -219,7 +223,7 @@ class Index:
             )
             for n, i in enumerate(ranked[:limit])
         ]
-        return Search(hits, on_topic, known)
+        return Search(hits, on_topic, known, query_anchors)
 
     def _best_question(self, i: int, query: frozenset[str]) -> str:
         best, best_overlap = self._questions[i][0][0], -1.0

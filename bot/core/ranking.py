@@ -32,9 +32,14 @@ SCORE_SATURATION = 8.0
 """A lexical score at which the lexical confidence stops growing."""
 KIND_MISMATCH_FACTOR = 0.5
 """A candidate that does not give the kind of answer asked for keeps this share of its scores."""
+OTHER_SUBJECT_FACTOR = 0.6
+"""A candidate about another subject than every one the question names (RedNote's owners, when the question
+names only TikTok) keeps this share of its scores."""
 DATE_MATCH_FACTOR = 1.2
 DATE_MISS_FACTOR = 0.75
 """When a question names a date and some candidate mentions it, those that do gain, those that do not lose."""
+TYPO_RATIO = 75.0
+"""Two words this alike (rapidfuzz ratio) are one word misspelled."""
 NEAR_EXACT = 92.0
 """An alternate question this close (rapidfuzz ratio, 0-100) to the question wins outright."""
 
@@ -124,8 +129,6 @@ class Ranker:
                     *entry.keywords.zh,
                     entry.title.en,
                     entry.title.zh,
-                    entry.answer.en,
-                    entry.answer.zh,
                 ]
             ).lower()
             for entry in kb.entries.values()
@@ -162,7 +165,9 @@ class Ranker:
         if len(key) < 12:  # short strings are close to many things
             return None
         found = process.extractOne(key, self._exact_keys, scorer=fuzz.ratio, score_cutoff=NEAR_EXACT)
-        return self._exact[found[0]] if found else None
+        if found is None or not _same_words(key, found[0]):
+            return None
+        return self._exact[found[0]]
 
     def rank(self, asked_text: str, today: dt.date | None = None) -> Ranking:
         """Candidates for a question; `today` reads relative dates in it ("last june")."""
@@ -197,6 +202,9 @@ class Ranker:
             wrong_kind = mismatch(asked, self._answers[entry_id])
             if wrong_kind:
                 lex, fused = lex * KIND_MISMATCH_FACTOR, fused * KIND_MISMATCH_FACTOR
+            subjects = self.index.subjects[entry_id]
+            if found.anchors and subjects and not subjects & found.anchors:
+                lex, fused = lex * OTHER_SUBJECT_FACTOR, fused * OTHER_SUBJECT_FACTOR
             candidates.append(
                 Candidate(
                     entry=self._entries[entry_id],
@@ -241,6 +249,15 @@ class Ranker:
             scope=scope,
             semantic=self.semantic is not None,
         )
+
+
+def _same_words(asked: str, known: str) -> bool:
+    """Whether two near-identical questions differ only by typos: "when was the ruling" is not "when was
+    the hearing", though the strings are 92% alike. Each word of one must have a close spelling in the other."""
+    a, b = set(asked.split()), set(known.split())
+    return all(any(fuzz.ratio(w, o) >= TYPO_RATIO for o in b) for w in a - b) and all(
+        any(fuzz.ratio(w, o) >= TYPO_RATIO for o in a) for w in b - a
+    )
 
 
 def _dated_text(entry: Entry) -> str:
