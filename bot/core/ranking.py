@@ -134,13 +134,14 @@ class Ranker:
             for entry in kb.entries.values()
         }
 
-    def qualifier(self, question: str, entry_id: str) -> tuple[str, str] | None:
-        """A place or app the question names and the entry never mentions, with its out-of-scope group."""
+    def qualifier(self, question: str, entry_id: str, on_topic: bool = True) -> tuple[str, str] | None:
+        """A place or app the question names and the entry never mentions, with its out-of-scope group; any
+        such name when the question names none of the knowledge's subjects ("when is the next iPhone out")."""
         if self._names is None:
             return None
         mentions = self._mentions[entry_id]
         for name in dict.fromkeys(self._names.findall(question.lower())):
-            if not re.search(rf"(?<![a-z]){re.escape(name)}(?![a-z])", mentions):
+            if not on_topic or not re.search(rf"(?<![a-z]){re.escape(name)}(?![a-z])", mentions):
                 return self._name_group[name], name
         return None
 
@@ -239,7 +240,7 @@ class Ranker:
             candidates = [first, *(c for c in candidates if c is not first)]
         return Ranking(
             candidates=candidates,
-            qualifier=self.qualifier(question, candidates[0].entry.id) if candidates else None,
+            qualifier=self.qualifier(question, candidates[0].entry.id, found.on_topic) if candidates else None,
             lang=lang,
             asked=asked,
             exact=exact,

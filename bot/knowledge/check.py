@@ -36,6 +36,16 @@ def curation_problems(kb: KnowledgeBase) -> list[str]:
     return problems
 
 
+def kind_warnings(kb: KnowledgeBase) -> list[str]:
+    """Entries that do not say what kinds of answer they give (`answers`): every question matches them
+    as if they gave any kind."""
+    return [
+        f"entry {e.id}: no answer kinds (answers: date, reason, person ...)"
+        for e in kb.entries.values()
+        if not e.answers
+    ]
+
+
 def source_warnings(kb: KnowledgeBase) -> list[str]:
     """Entries backed only by copies or minor pages, and URLs whose host looks malformed."""
     warnings = [
@@ -61,7 +71,7 @@ def kb_check(root: Path, today: dt.date) -> int:
     missing = curation_problems(kb)
     for line in missing:
         print(f"error: {line}", file=sys.stderr)
-    for warning in source_warnings(kb):
+    for warning in [*kind_warnings(kb), *source_warnings(kb)]:
         print(f"warning: {warning}", file=sys.stderr)
     if missing:
         print(f"kb check: {len(missing)} problem(s)", file=sys.stderr)

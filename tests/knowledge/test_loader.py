@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import subprocess
 import sys
@@ -9,7 +10,7 @@ import pytest
 import yaml
 
 from bot.errors import KnowledgeError
-from bot.knowledge.check import kb_check
+from bot.knowledge.check import kb_check, kind_warnings
 from bot.knowledge.loader import MAX_FILE_BYTES, load_knowledge
 from bot.settings import PROJECT_ROOT
 from tests.core.conftest import SAMPLE_ENTRIES, entry, write_kb
@@ -159,3 +160,11 @@ def test_kb_check_requires_short_answers_and_checked_dates(tmp_path: Path, capsy
     assert kb_check(tmp_path, dt.date(2026, 11, 26)) == 1
     err = capsys.readouterr().err
     assert "error: entry court-ruling: no short answer" in err and "no checked date" in err
+
+
+def test_kb_check_warns_about_an_entry_without_answer_kinds() -> None:
+    kb = load_knowledge(PROJECT_ROOT / "knowledge")
+    assert kind_warnings(kb) == []  # every shipped entry declares its kinds
+    first = next(iter(kb.entries.values()))
+    stripped = dataclasses.replace(kb, entries={first.id: first.model_copy(update={"answers": []})})
+    assert kind_warnings(stripped) == [f"entry {first.id}: no answer kinds (answers: date, reason, person ...)"]

@@ -1,0 +1,142 @@
+"""Reading what a question asks: its kind of answer, the dates it names, chat spelling, and asking back."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from bot.core.answering import Answerer
+from bot.core.decision import Thresholds, Verdict, decide
+from bot.core.named_dates import mentions, named_dates
+from bot.core.polarity import yes_no_prefix
+from bot.core.qtype import QType, mismatch, question_types
+from bot.core.ranking import Candidate, Ranking
+from bot.core.spelling import ChatSpelling
+from bot.engine import AnswererFactory
+from bot.knowledge.loader import load_knowledge
+from bot.knowledge.schema import Spelling
+from bot.settings import PROJECT_ROOT, Settings
+
+NOW = dt.datetime(2026, 12, 6, 12, tzinfo=dt.UTC)
+
+
+@pytest.mark.parametrize(
+    ("question", "lang", "kind"),
+    [
+        ("wen is tiktok getting banned", "en", QType.DATE),
+        ("so when did the ban kick in", "en", QType.DATE),
+        ("why does the US want to ban tiktok", "en", QType.REASON),
+        ("who signed the law", "en", QType.PERSON),
+        ("how many days did bytedance get", "en", QType.NUMBER),
+        ("what happened on jan 19", "en", QType.EVENT),
+        ("is tiktok banned", "en", QType.STATUS),
+        ("TikTok哪天被禁", "zh", QType.DATE),
+        ("为啥要禁TikTok", "zh", QType.REASON),
+        ("这个法是谁签的", "zh", QType.PERSON),
+        ("字节还占多少股", "zh", QType.NUMBER),
+        ("TikTok被禁了吗", "zh", QType.STATUS),
+    ],
+)
+def test_the_kind_of_answer_is_read_in_both_languages(question: str, lang: str, kind: QType) -> None:
+    assert kind in question_types(question, lang)  # type: ignore[arg-type]
+
+
+def test_a_relative_clause_is_not_a_question_word() -> None:
+    assert QType.DATE not in question_types("what did bytedance say when the law passed", "en")
+    assert QType.PERSON not in question_types("what did the guy who runs tiktok say", "en")
+
+
+def test_only_a_precise_kind_the_entry_does_not_give_is_a_mismatch() -> None:
+    assert mismatch(frozenset({QType.REASON}), frozenset({QType.DATE, QType.STATUS}))
+    assert not mismatch(frozenset({QType.REASON, QType.DATE}), frozenset({QType.DATE}))
+    assert not mismatch(frozenset({QType.STATUS}), frozenset({QType.DATE}))
+
+
+def test_dates_named_in_both_languages_and_relative_months() -> None:
+    today = dt.date(2026, 12, 6)
+    assert named_dates("what happened on jan 19").days == {(1, 19, 0)}
+    assert named_dates("January 19, 2025").days == {(1, 19, 2025)}
+    assert named_dates("2025年1月19日发生了什么").days == {(1, 19, 2025)}
+    assert named_dates("1/19/2025").days == {(1, 19, 2025)}
+    assert named_dates("last june", today).months == {(6, 2026)}
+    assert named_dates("26年3月起诉的").months == {(3, 2026)}
+    assert not named_dates("how many days are left")
+    text = named_dates("TikTok went dark on January 18, 2025 and came back on January 19, 2025.")
+    assert mentions(named_dates("jan 19"), text) is True
+    assert mentions(named_dates("feb 2 2025"), text) is False
+    assert mentions(named_dates("no date here"), text) is None
+
+
+def test_chat_spellings_are_rewritten_and_typos_corrected() -> None:
+    spelling = ChatSpelling(
+        [
+            Spelling(write="when", variants=["wen"]),
+            Spelling(write="banned", variants=["bannd"]),
+            Spelling(write="小红书", variants=["小红薯", "红书"]),
+            Spelling(write="字节跳动", variants=["字节"]),
+            Spelling(write="you", variants=["u"]),
+        ],
+        {"deadlne": "deadline"}.get,
+    )
+    assert spelling.rewrite("wen is tiktok getting bannd??") == "when is tiktok getting banned??"
+    assert spelling.rewrite("小红薯和红书") == "小红书和小红书"
+    assert spelling.rewrite("字节跳动和字节") == "字节跳动和字节跳动"  # the written form is left alone
+    assert spelling.rewrite("is tiktok banned in the u.s.") == "is tiktok banned in the u.s."
+    assert spelling.correct("the deadlne for Deadlne") == "the deadline for Deadlne"  # names are left alone
+
+
+@pytest.mark.parametrize(
+    ("question", "canonical", "polarity", "lang", "expected"),
+    [
+        ("is tiktok gone from the app store", "Is TikTok gone from app stores?", "no", "en", "No."),
+        ("was tiktok gone from the app store for a while??", "Is TikTok gone from app stores?", "no", "en", None),
+        ("is tiktok still available", "Is TikTok banned right now?", "no", "en", "Yes."),
+        ("TikTok之前被下架过吗", "TikTok现在被下架了吗？", "no", "zh", None),
+    ],
+)
+def test_yes_no_follows_the_question_both_ways_round_and_in_its_tense(
+    question: str, canonical: str, polarity: str, lang: str, expected: str | None
+) -> None:
+    assert yes_no_prefix(question, canonical, polarity, lang) == expected  # type: ignore[arg-type]
+
+
+def _candidate(hybrid: Answerer, entry_id: str, fused: float) -> Candidate:
+    entry = hybrid.kb.entries[entry_id]
+    return Candidate(entry, fused, 1.0, 8.0, 0.6, fused, entry.questions.en[0], True, lexical_rank=5)
+
+
+def test_two_close_weak_candidates_get_a_question_back(hybrid: Answerer) -> None:
+    ids = list(hybrid.kb.entries)[:3]
+    close = Ranking([_candidate(hybrid, ids[0], 0.35), _candidate(hybrid, ids[1], 0.34)], False, True, 3, semantic=True)
+    apart = Ranking([_candidate(hybrid, ids[0], 0.35), _candidate(hybrid, ids[1], 0.2)], False, True, 3, semantic=True)
+    strong = Ranking([_candidate(hybrid, ids[0], 0.6), _candidate(hybrid, ids[1], 0.59)], False, True, 3, semantic=True)
+    assert decide(close, Thresholds()).verdict is Verdict.SUGGEST
+    assert decide(apart, Thresholds()).verdict is Verdict.ANSWER
+    assert decide(strong, Thresholds()).verdict is Verdict.ANSWER
+
+
+@pytest.fixture(scope="module")
+def hybrid() -> Answerer:
+    settings = Settings(_env_file=None, semantic=True, cache_dir=PROJECT_ROOT / "data" / "cache")  # type: ignore[call-arg]
+    return AnswererFactory.from_settings(settings)(load_knowledge(PROJECT_ROOT / "knowledge"))
+
+
+@pytest.mark.parametrize(
+    ("question", "entry"),
+    [
+        ("wen is tiktok getting bannd??", "law-deadline"),
+        ("what happened on jan 19 2025", "dark-shutdown"),
+        ("when was the supreme court ruling on tiktok", "court-supreme-court"),
+    ],
+)
+def test_member_spellings_dates_and_near_exact_questions_find_their_entry(
+    hybrid: Answerer, question: str, entry: str
+) -> None:
+    assert hybrid.answer(question, NOW).entry_id == entry
+
+
+@pytest.mark.parametrize("question", ["Who is the CEO of Instagram?", "When does the next iPhone come out?"])
+def test_a_subject_the_knowledge_does_not_cover_is_declined(hybrid: Answerer, question: str) -> None:
+    reply = hybrid.answer(question, NOW)
+    assert not reply.answered and reply.outcome == "decline"
