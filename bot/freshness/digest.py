@@ -42,6 +42,9 @@ LOOKBACK_DAYS = 7.0
 """Items first seen this recently and in no earlier digest are candidates."""
 DIGEST_ITEMS = 10
 FETCH_TIMEOUT = 20.0
+"""Each feed's fetch, redirects and body included, ends this many seconds after it began."""
+COLLECT_SECONDS = 120.0
+"""The feeds' polling ends this long after it began (well inside LEASE): a feed unfinished by then is slow."""
 
 
 def parse_curator_chat(value: str) -> ChatRef:
@@ -84,6 +87,7 @@ class CuratorDigest:
         clock: Clock,
         post_time: dt.time,
         owner: str | None = None,
+        allow_private: bool = False,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self._store = store
@@ -94,6 +98,7 @@ class CuratorDigest:
         self._clock = clock
         self._post_time = post_time
         self._owner = (owner or claim_owner_id())[:64]
+        self._allow_private = allow_private
         self._transport = transport
 
     @property
@@ -128,9 +133,22 @@ class CuratorDigest:
             feeds = load_feeds(self._feeds_root)
         except KnowledgeError as exc:
             problems = [str(p) for p in exc.problems]
-        async with make_client("news", timeout=FETCH_TIMEOUT, transport=self._transport) as client:
+        async with make_client(
+            "news",
+            timeout=FETCH_TIMEOUT,
+            max_connections=max(1, len(feeds)),
+            allow_private=self._allow_private,
+            transport=self._transport,
+        ) as client:
             report = await collect_news(
-                self._store, client, feeds, self._knowledge(), now, days=LOOKBACK_DAYS, undigested=True
+                self._store,
+                client,
+                feeds,
+                self._knowledge(),
+                now,
+                days=LOOKBACK_DAYS,
+                within=COLLECT_SECONDS,
+                undigested=True,
             )
         for line in [*problems, *(f.line() for f in report.feeds if f.failed or f.problem)]:
             log.warning("curator digest: %s", line)
@@ -217,6 +235,7 @@ def start_curator_digest(
         feeds_root=settings.knowledge_dir,
         clock=clock,
         post_time=settings.curator_digest_time,
+        allow_private=settings.fetch_allow_private,
     )
     log.info("curator digest: daily after %s UTC to %s", settings.curator_digest_time, digest.chat_label)
     return asyncio.create_task(digest.run_forever(), name="curator-digest")

@@ -25,6 +25,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, ValidationError, model_validator
 
 from bot.errors import KnowledgeError, Problem
+from bot.freshness.http import FetchDeadlineError, PrivateAddressError
 from bot.knowledge.check import print_problems
 from bot.knowledge.schema import ID_PATTERN
 from bot.storage.sql.news import FeedState, NewsItem
@@ -114,7 +115,8 @@ def _megabytes(n: int) -> str:
 async def fetch_feed(
     client: httpx.AsyncClient, feed: Feed, previous: FeedState | None, *, max_bytes: int = MAX_FEED_BYTES
 ) -> Fetched:
-    """GET the feed, conditionally when the last response had validators; never read more than `max_bytes`."""
+    """GET the feed, conditionally when the last response had validators; never read more than `max_bytes`,
+    nor for longer than the client's deadline."""
     url = str(feed.url)
     headers: dict[str, str] = {}
     if previous is not None and previous.url == url:
@@ -148,6 +150,8 @@ async def fetch_feed(
                 content_type=response.headers.get("Content-Type", ""),
                 final_url=str(response.url),
             )
+    except (FetchDeadlineError, PrivateAddressError) as exc:  # "slow: cut at …", "refused: private address"
+        return Fetched(FetchStatus.FAILED, detail=str(exc))
     except httpx.TimeoutException:
         return Fetched(FetchStatus.FAILED, detail="timed out")
     except httpx.HTTPError as exc:

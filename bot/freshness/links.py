@@ -6,11 +6,13 @@ dead on a HEAD alone. Redirects are followed. Every URL ends in one verdict:
 
   ok        2xx, directly or after temporary redirects
   moved     a permanent redirect (301/308) on the way: cite the final URL instead
-  slow      answered, but after more than the slow threshold
+  slow      answered, but after more than the slow threshold; or no complete answer within the deadline of
+            a request (`--timeout`), or still unfinished when the run's time (`--max-time`) ran out
   blocked   401, 403 or 429 even to GET: the site refuses automated checks; a person should open it
-  dead      404, 410, any other 4xx or 5xx, a timeout or a connection error
+  dead      404, 410, any other 4xx or 5xx, a connection error, or an address that is not public
+            ("refused: private address", before anything is sent; bot.freshness.http)
 
-Only dead links fail `--strict`: blocked ones are reported but may well work in a browser.
+Only dead links fail `--strict`: blocked and slow ones are reported but may well work in a browser.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from pathlib import Path
 import httpx
 
 from bot.errors import KnowledgeError
-from bot.freshness.http import make_client
+from bot.freshness.http import FetchDeadlineError, PrivateAddressError, gather_within, make_client
 from bot.knowledge.check import print_problems
 from bot.knowledge.loader import KnowledgeBase, load_knowledge
 
@@ -88,7 +90,8 @@ def _host(url: str) -> str:
 
 
 class LinkChecker:
-    """Checks URLs with one client: bounded concurrency overall and per host; timeouts come from the client."""
+    """Checks URLs with one client: bounded concurrency overall and per host; each request's deadline comes
+    from the client (bot.freshness.http), the whole run's from `check_all`."""
 
     def __init__(
         self,
@@ -104,9 +107,14 @@ class LinkChecker:
         self._slow = slow_seconds
         self._timer = timer
 
-    async def check_all(self, urls: Mapping[str, Sequence[str]]) -> list[LinkResult]:
-        """Results worst first (dead, blocked, moved, slow, ok), then by URL."""
-        results = await asyncio.gather(*(self.check(url, tuple(ids)) for url, ids in urls.items()))
+    async def check_all(self, urls: Mapping[str, Sequence[str]], *, within: float) -> list[LinkResult]:
+        """Results worst first (dead, blocked, moved, slow, ok), then by URL. Checks still unfinished after
+        `within` seconds are stopped and reported as slow."""
+        checked = await gather_within(within, [self.check(url, tuple(ids)) for url, ids in urls.items()])
+        results = [
+            result or LinkResult(url, tuple(ids), Verdict.SLOW, None, url, within, "", f"unfinished after {within:g} s")
+            for result, (url, ids) in zip(checked, urls.items(), strict=True)
+        ]
         return sorted(results, key=lambda r: (SEVERITY.index(r.verdict), r.url))
 
     async def check(self, url: str, sources: tuple[str, ...] = ()) -> LinkResult:
@@ -118,6 +126,11 @@ class LinkChecker:
                 if response.status_code >= 400:
                     method = "GET"
                     response = await self._get(url)
+            except FetchDeadlineError as exc:
+                seconds = self._timer() - start
+                return LinkResult(url, sources, Verdict.SLOW, None, url, seconds, method, str(exc))
+            except PrivateAddressError as exc:
+                return self._failed(url, sources, start, method, str(exc))
             except httpx.TimeoutException:
                 return self._failed(url, sources, start, method, "timed out")
             except httpx.TooManyRedirects:
@@ -174,13 +187,19 @@ async def check_knowledge_links(
     concurrency: int,
     request_seconds: float,
     slow_seconds: float,
+    run_seconds: float,
+    allow_private: bool = False,
     transport: httpx.AsyncBaseTransport | None = None,
 ) -> list[LinkResult]:
     async with make_client(
-        "linkcheck", timeout=request_seconds, max_connections=concurrency, transport=transport
+        "linkcheck",
+        timeout=request_seconds,
+        max_connections=concurrency,
+        allow_private=allow_private,
+        transport=transport,
     ) as client:
         checker = LinkChecker(client, concurrency=concurrency, slow_seconds=slow_seconds)
-        return await checker.check_all(source_urls(kb))
+        return await checker.check_all(source_urls(kb), within=run_seconds)
 
 
 def kb_links(
@@ -190,9 +209,13 @@ def kb_links(
     concurrency: int = 8,
     timeout: float = 15.0,
     slow_seconds: float = 5.0,
+    max_time: float = 300.0,
+    allow_private: bool = False,
     transport: httpx.AsyncBaseTransport | None = None,
 ) -> int:
-    """Print one line per link that is not plainly ok, then a summary. Exit 1 on dead links with `strict`."""
+    """Print one line per link that is not plainly ok, then a summary. Exit 1 on dead links with `strict`.
+
+    Each request ends `timeout` seconds after it began, the whole run `max_time` seconds after it began."""
     try:
         kb = load_knowledge(root)
     except KnowledgeError as exc:
@@ -202,7 +225,13 @@ def kb_links(
         return 1
     results = asyncio.run(
         check_knowledge_links(
-            kb, concurrency=concurrency, request_seconds=timeout, slow_seconds=slow_seconds, transport=transport
+            kb,
+            concurrency=concurrency,
+            request_seconds=timeout,
+            slow_seconds=slow_seconds,
+            run_seconds=max_time,
+            allow_private=allow_private,
+            transport=transport,
         )
     )
     for result in results:

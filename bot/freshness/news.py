@@ -20,7 +20,7 @@ import httpx
 from bot.errors import KnowledgeError
 from bot.freshness.coverage import Assessment, CoverageScorer
 from bot.freshness.feeds import MAX_FEED_BYTES, Feed, FetchStatus, fetch_feed, load_feeds, parse_feed
-from bot.freshness.http import make_client
+from bot.freshness.http import gather_within, make_client
 from bot.knowledge.check import print_problems
 from bot.knowledge.loader import KnowledgeBase, load_knowledge
 from bot.settings import Settings
@@ -117,13 +117,23 @@ async def poll_feeds(
     feeds: Sequence[Feed],
     now: dt.datetime,
     *,
+    within: float,
     max_bytes: int = MAX_FEED_BYTES,
 ) -> tuple[list[FeedOutcome], set[str]]:
-    """Poll every feed concurrently; one feed's failure never stops the others."""
-    polled = await asyncio.gather(*(poll_feed(client, store, f, now, max_bytes=max_bytes) for f in feeds))
+    """Poll every feed concurrently, for at most `within` seconds (a feed unfinished by then is stopped and
+    reported as slow); one feed's failure never stops the others."""
+    polled = await gather_within(within, [poll_feed(client, store, f, now, max_bytes=max_bytes) for f in feeds])
     await store.prune_items(now - RETENTION)
-    new: set[str] = set().union(*(keys for _, keys in polled))
-    return [outcome for outcome, _ in polled], new
+    outcomes: list[FeedOutcome] = []
+    new: set[str] = set()
+    for feed, result in zip(feeds, polled, strict=True):
+        if result is None:
+            slow = f"slow: unfinished after {within:g} s"
+            outcomes.append(FeedOutcome(feed, FetchStatus.FAILED, problem=slow))
+        else:
+            outcomes.append(result[0])
+            new |= result[1]
+    return outcomes, new
 
 
 def judge(items: Sequence[SeenItem], kb: KnowledgeBase, new: set[str]) -> tuple[list[Listed], int, int]:
@@ -151,10 +161,12 @@ async def collect_news(
     now: dt.datetime,
     *,
     days: float,
+    within: float,
     undigested: bool = False,
     max_bytes: int = MAX_FEED_BYTES,
 ) -> NewsReport:
-    outcomes, new = await poll_feeds(client, store, feeds, now, max_bytes=max_bytes)
+    """Poll the feeds (for at most `within` seconds), then judge every item first seen in the last `days`."""
+    outcomes, new = await poll_feeds(client, store, feeds, now, within=within, max_bytes=max_bytes)
     seen = await store.items_seen_since(now - dt.timedelta(days=days), undigested=undigested)
     listed, covered, off_topic = await asyncio.to_thread(judge, seen, kb, new)
     return NewsReport(outcomes, listed, len(seen), covered, off_topic, new)
@@ -167,13 +179,20 @@ async def _run(
     *,
     days: float,
     request_seconds: float,
+    run_seconds: float,
     now: dt.datetime,
     transport: httpx.AsyncBaseTransport | None,
 ) -> NewsReport:
     store = await open_store(settings.database_url, schema=settings.database_schema)
     try:
-        async with make_client("news", timeout=request_seconds, transport=transport) as client:
-            return await collect_news(NewsStore(store.engine), client, feeds, kb, now, days=days)
+        async with make_client(
+            "news",
+            timeout=request_seconds,
+            max_connections=max(1, len(feeds)),  # a feed's deadline must not run out waiting for a connection
+            allow_private=settings.fetch_allow_private,
+            transport=transport,
+        ) as client:
+            return await collect_news(NewsStore(store.engine), client, feeds, kb, now, days=days, within=run_seconds)
     finally:
         await store.close()
 
@@ -184,10 +203,13 @@ def kb_news(
     days: float = 7.0,
     limit: int = 30,
     timeout: float = 20.0,
+    max_time: float = 120.0,
     now: dt.datetime | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
 ) -> int:
-    """Print feed problems (stderr), the uncovered items and a summary. Exit 1 when nothing could be polled."""
+    """Print feed problems (stderr), the uncovered items and a summary. Exit 1 when nothing could be polled.
+
+    Each feed's fetch ends `timeout` seconds after it began, the polling `max_time` seconds after it began."""
     try:
         kb = load_knowledge(settings.knowledge_dir)
         feeds = load_feeds(settings.knowledge_dir)
@@ -195,7 +217,18 @@ def kb_news(
         print_problems(exc.problems, f"kb news: {len(exc.problems)} problem(s) in the knowledge, see `banbot kb check`")
         return 1
     when = now or dt.datetime.now(dt.UTC)
-    report = asyncio.run(_run(settings, kb, feeds, days=days, request_seconds=timeout, now=when, transport=transport))
+    report = asyncio.run(
+        _run(
+            settings,
+            kb,
+            feeds,
+            days=days,
+            request_seconds=timeout,
+            run_seconds=max_time,
+            now=when,
+            transport=transport,
+        )
+    )
     for outcome in report.feeds:
         if outcome.failed or outcome.problem:
             print(f"warning: {outcome.line()}", file=sys.stderr)

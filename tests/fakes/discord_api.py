@@ -76,7 +76,7 @@ class Failure:
 
 class FakeDiscord:
     def __init__(self) -> None:
-        self.app = web.Application()
+        self.app = web.Application(middlewares=[self._outage])
         self.runner: web.AppRunner | None = None
         self.port = 0
         self.requests: list[Recorded] = []
@@ -86,6 +86,7 @@ class FakeDiscord:
         self.channel_failures: list[Failure] = []
         self.nonces: dict[str, dict[str, Any]] = {}
         self.drop_logins = False  # logins (GET /users/@me) get no answer, as from a Discord that is unreachable
+        self.rest_status: int | None = None  # while set, every REST request is answered with it (an outage: 502)
         self._seq = 0
         self._ids = itertools.count(980000000000000001)
         self._changed = asyncio.Event()
@@ -104,6 +105,14 @@ class FakeDiscord:
         r.add_delete(p + "/webhooks/{app}/{token}/messages/{message}", self._delete_webhook_message)
         r.add_post(p + "/channels/{channel}/messages", self._channel_message)
         r.add_get("/gateway-ws", self._websocket)
+
+    @web.middleware
+    async def _outage(self, request: web.Request, handler: Any) -> web.StreamResponse:
+        if self.rest_status is not None and request.path.startswith(API_PREFIX):
+            self._record(Recorded("outage", request.method, request.path, None, dict(request.query)))
+            return _json({"message": "upstream connect error", "code": 0}, status=self.rest_status)
+        response: web.StreamResponse = await handler(request)
+        return response
 
     # --- lifecycle ---------------------------------------------------------------------------------
 

@@ -138,6 +138,9 @@ class FakeTelegramAPI:
         self.unreachable = False
         """While set (see `go_down`), every request's connection is dropped without an answer (calls are still
         recorded)."""
+        self.answering: int | None = None
+        """While set (see `answer_all_with`), every request is answered with this HTTP status (calls are still
+        recorded): a front end whose back end is down."""
 
     # --- lifecycle ---------------------------------------------------------------------------
 
@@ -196,6 +199,12 @@ class FakeTelegramAPI:
             self.unreachable = down
             self._changed.notify_all()
 
+    async def answer_all_with(self, status: int | None) -> None:
+        """Answer every request with `status` (502: "Bad Gateway"), pending long polls too; None: normally."""
+        async with self._changed:
+            self.answering = status
+            self._changed.notify_all()
+
     def calls_to(self, method: str, chat_id: int | str | None = None) -> list[Call]:
         return [c for c in self.calls if c.method == method and (chat_id is None or c.chat_id == str(chat_id))]
 
@@ -243,12 +252,16 @@ class FakeTelegramAPI:
             self._changed.notify_all()
         if self.unreachable:  # recorded all the same: tests wait on calls
             return self._drop(request)
+        if self.answering is not None:
+            return self._error(Failure(self.answering, "Bad Gateway"))
         handler = getattr(self, f"_m_{method}", None)
         if handler is None:
             return self._error(Failure(404, "Not Found: method not found"))
         result = await handler(params)
         if self.unreachable:
             return self._drop(request)
+        if self.answering is not None:
+            return self._error(Failure(self.answering, "Bad Gateway"))
         if isinstance(result, Failure):
             return self._error(result)
         return web.json_response({"ok": True, "result": result})
@@ -313,7 +326,9 @@ class FakeTelegramAPI:
             if not self._updates and timeout > 0:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(
-                        self._changed.wait_for(lambda: bool(self._updates) or self._closing or self.unreachable),
+                        self._changed.wait_for(
+                            lambda: bool(self._updates) or self._closing or self.unreachable or bool(self.answering)
+                        ),
                         timeout,
                     )
             return list(self._updates)

@@ -46,9 +46,12 @@ class FeedTransport(httpx.AsyncBaseTransport):
     def __init__(self) -> None:
         self.stories = list(STORIES[:2])
         self.requests = 0
+        self.stalls = False
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         self.requests += 1
+        if self.stalls:
+            await asyncio.Event().wait()  # never answers
         return httpx.Response(200, content=rss(*self.stories), headers={"Content-Type": "application/rss+xml"})
 
 
@@ -93,6 +96,7 @@ class Rig:
             clock=self.clock,
             post_time=POST_TIME,
             owner=owner,
+            allow_private=True,  # the feed's host is the test's transport
             transport=self.feed,
         )
 
@@ -201,6 +205,17 @@ async def test_a_broken_feeds_file_is_reported_in_the_digest(stores: list[Store]
     text = rig.sender.delivered[0].reply.text
     assert "nothing new that the knowledge does not cover" in text
     assert "Feed problems:\nfeeds.yaml: feeds: List should have at least 1 item" in text
+
+
+async def test_a_feed_that_never_answers_cannot_stall_the_digest(
+    stores: list[Store], rig: Rig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(digest_module, "COLLECT_SECONDS", 0.3)
+    rig.feed.stalls = True
+    async with asyncio.timeout(10):
+        assert await rig.digest(stores[0], "a").run_once() is DigestState.SENT
+    text = rig.sender.delivered[0].reply.text
+    assert "Feed problems:\nfeed news: failed: slow: unfinished after 0.3 s" in text
 
 
 def test_curator_chat_setting_is_validated() -> None:

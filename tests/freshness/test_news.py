@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -12,9 +11,7 @@ from aiohttp import web
 from bot.freshness.feeds import MAX_FEED_BYTES, Feed, FetchStatus, load_feeds
 from bot.freshness.http import make_client
 from bot.freshness.news import FeedOutcome, kb_news, poll_feeds
-from bot.storage.sql import open_store
 from bot.storage.sql.news import NewsStore
-from tests.conftest import Database
 from tests.delivery.support import make_settings
 from tests.freshness.support import LocalServer, atom, closed_port, rss, write_knowledge
 
@@ -41,18 +38,9 @@ def feed(feed_id: str, url: str) -> Feed:
     return Feed(id=feed_id, title=feed_id, url=url)  # type: ignore[arg-type]
 
 
-@pytest.fixture
-async def news(database: Database) -> AsyncIterator[NewsStore]:
-    store = await open_store(database.url, schema=database.schema)
-    try:
-        yield NewsStore(store.engine)
-    finally:
-        await store.close()
-
-
 async def poll(news: NewsStore, *feeds: Feed, max_bytes: int = MAX_FEED_BYTES) -> tuple[list[FeedOutcome], set[str]]:
-    async with make_client("news", timeout=5.0) as client:
-        outcomes, new = await poll_feeds(client, news, feeds, NOW, max_bytes=max_bytes)
+    async with make_client("news", timeout=5.0, allow_private=True) as client:
+        outcomes, new = await poll_feeds(client, news, feeds, NOW, within=10.0, max_bytes=max_bytes)
     return list(outcomes), new
 
 
@@ -218,7 +206,9 @@ def test_kb_news_lists_uncovered_items_and_remembers_them(
     root = write_knowledge(
         tmp_path / "kb", sources, feeds=[{"id": "news", "title": "News", "url": server.route("/f", feed_with_etag)}]
     )
-    settings = make_settings(knowledge_dir=root, database_url=f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite3'}")
+    settings = make_settings(
+        knowledge_dir=root, database_url=f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite3'}", fetch_allow_private=True
+    )
 
     assert kb_news(settings, now=NOW) == 0
     out = capsys.readouterr().out.splitlines()
@@ -240,7 +230,9 @@ def test_kb_news_with_every_feed_failing_exits_1(
     server: LocalServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     root = write_knowledge(tmp_path / "kb", [], feeds=[{"id": "gone", "title": "Gone", "url": server.url("/nothing")}])
-    settings = make_settings(knowledge_dir=root, database_url=f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite3'}")
+    settings = make_settings(
+        knowledge_dir=root, database_url=f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite3'}", fetch_allow_private=True
+    )
     assert kb_news(settings, now=NOW) == 1
     captured = capsys.readouterr()
     assert captured.err.strip() == "warning: feed gone: failed: HTTP 404 Not Found"

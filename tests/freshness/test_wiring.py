@@ -66,7 +66,7 @@ async def test_running_bot_posts_the_digest_to_the_curator_chat(server: LocalSer
     root = write_knowledge(tmp_path / "kb", [], feeds=[{"id": "news", "title": "N", "url": server.route("/f", feed)}])
     adapter = FakeAdapter()
     app = App(
-        settings_for(root, tmp_path, curator_chat="telegram:-100777"),
+        settings_for(root, tmp_path, curator_chat="telegram:-100777", fetch_allow_private=True),
         clock=FakeClock(MORNING),
         adapter_factories={"fake": lambda ctx: adapter},
     )
@@ -160,7 +160,11 @@ def test_kb_check_counts_overdue_entries_and_validates_feeds(
 
 
 def test_kb_links_and_news_from_the_command_line(
-    server: LocalServer, tmp_path: Path, cli_env: Callable[[Path], None], capsys: pytest.CaptureFixture[str]
+    server: LocalServer,
+    tmp_path: Path,
+    cli_env: Callable[[Path], None],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     async def feed(request: web.Request) -> web.Response:
         return web.Response(body=rss(), content_type="application/rss+xml")
@@ -170,7 +174,14 @@ def test_kb_links_and_news_from_the_command_line(
         tmp_path / "kb", sources, feeds=[{"id": "news", "title": "N", "url": server.route("/f", feed)}]
     )
     cli_env(root)
-    assert main(["kb", "links", "--concurrency", "2", "--timeout", "3"]) == 0
+    assert main(["kb", "links"]) == 0  # the server is on 127.0.0.1: refused by default, and never asked
+    assert "refused: private address" in capsys.readouterr().out
+    assert main(["kb", "news"]) == 1
+    assert capsys.readouterr().err.strip() == "warning: feed news: failed: refused: private address"
+    assert server.requests == []
+
+    monkeypatch.setenv("BANBOT_FETCH_ALLOW_PRIVATE", "true")
+    assert main(["kb", "links", "--concurrency", "2", "--timeout", "3", "--max-time", "30"]) == 0
     assert main(["kb", "links", "--strict"]) == 1
     assert "1 dead" in capsys.readouterr().out
     assert main(["kb", "news", "--days", "2", "--limit", "5"]) == 0

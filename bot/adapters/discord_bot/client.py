@@ -10,6 +10,10 @@ event it cannot parse ends its gateway loop (the connection then looks alive but
 sharded client closes itself on one. The adapter then reports "not connected" and reconnects (a fresh
 login and IDENTIFY) after a backoff, one WARNING line a try; only a session Discord refuses for good (bad
 token, bad sharding or intents) stops it, with one ERROR line.
+
+The gateway alone does not make it ready: every HTTP exchange with Discord is watched (discord.py's
+`http_trace`), and while the last one got a 5xx or no answer the adapter is not connected either
+(bot.adapters.lifecycle.ApiHealth; it asks again every few seconds meanwhile).
 """
 
 from __future__ import annotations
@@ -34,7 +38,7 @@ from bot.adapters.discord_bot.commands import BanbotTree, build_tree, sync_if_ch
 from bot.adapters.discord_bot.handlers import DiscordHandlers
 from bot.adapters.discord_bot.sender import DiscordSender
 from bot.adapters.discord_bot.views import DYNAMIC_ITEMS
-from bot.adapters.lifecycle import Backoff, PlatformUnavailableError, one_line
+from bot.adapters.lifecycle import ApiHealth, Backoff, PlatformUnavailableError, one_line
 from bot.context import BotContext
 from bot.settings import PROJECT_ROOT, Settings
 
@@ -113,6 +117,22 @@ def application_id_from_token(token: str) -> int | None:
         return None
 
 
+def http_trace(health: ApiHealth) -> aiohttp.TraceConfig:
+    """Reports every HTTP exchange of discord.py (REST and the gateway's upgrade) to `health`."""
+    trace = aiohttp.TraceConfig()
+
+    async def ended(_session: object, _ctx: object, params: aiohttp.TraceRequestEndParams) -> None:
+        health.answered(params.response.status)
+
+    async def failed(_session: object, _ctx: object, params: aiohttp.TraceRequestExceptionParams) -> None:
+        if not isinstance(params.exception, asyncio.CancelledError):  # given up by us, not failed by Discord
+            health.unanswered(one_line(params.exception))
+
+    trace.on_request_end.append(ended)
+    trace.on_request_exception.append(failed)
+    return trace
+
+
 def client_options(settings: Settings) -> dict[str, Any]:
     return {
         "intents": intents(),
@@ -164,7 +184,8 @@ class DiscordAdapter:
         use_endpoints(settings)
         quiet_library_retries()
         self.handlers = DiscordHandlers(ctx, defer_after=settings.discord_defer_after_seconds)
-        options = client_options(settings)
+        self._health = ApiHealth("discord API", self._recheck)
+        options = {**client_options(settings), "http_trace": http_trace(self._health)}
         client: BanbotClient | ShardedBanbotClient
         if settings.discord_shard_count is not None or settings.discord_shard_ids is not None:
             if settings.discord_shard_ids is not None and settings.discord_shard_count is None:
@@ -186,7 +207,8 @@ class DiscordAdapter:
 
     @property
     def connected(self) -> bool:
-        """READY (or RESUMED) received and the gateway task still running: a finished task is not connected."""
+        """READY (or RESUMED) received, the gateway task still running (a finished task is not connected), and
+        Discord's last HTTP answer below 500."""
         task = self._task
         return (
             task is not None
@@ -194,7 +216,13 @@ class DiscordAdapter:
             and self._ready.is_set()
             and self.client.is_ready()
             and not self.client.is_closed()
+            and self._health.ok
         )
+
+    async def _recheck(self) -> None:
+        """Ask Discord whether it answers again (only while logged in: a lost session reconnects by itself)."""
+        if self._session is not None:
+            await self.client.application_info()
 
     async def start(self) -> None:
         """Log in (REST), then keep the gateway connected in a background task.
@@ -289,6 +317,7 @@ class DiscordAdapter:
 
     async def stop(self) -> None:
         """Stop reconnecting, close the gateway and the HTTP session; idempotent."""
+        await self._health.close()
         if self._task is not None:
             if not self._task.done():
                 self._task.cancel()

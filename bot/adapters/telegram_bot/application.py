@@ -6,8 +6,9 @@ at WARNING and nothing here logs a URL; PTB's own DEBUG lines (the token in the 
 setWebhook's parameters) are redacted.
 
 `connected` tells the truth: besides PTB running, the last exchange with the Bot API must have got an
-answer. A Bot API unreachable at start is a PlatformUnavailableError (the caller retries); while polling,
-PTB retries by itself, and each failure is one WARNING line.
+answer below 500 (bot.adapters.lifecycle.ApiHealth: a 502 from Telegram's front end is an outage too; getMe
+asks again every few seconds meanwhile). A Bot API unreachable at start is a PlatformUnavailableError (the
+caller retries); while polling, PTB retries by itself, and each failure is one WARNING line.
 
 A webhook needs a secret, or anyone who finds the URL can post forged updates: without
 BANBOT_TELEGRAM_WEBHOOK_SECRET a random one is made at each start and given to Telegram with setWebhook.
@@ -25,7 +26,7 @@ from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application, ApplicationBuilder
 from telegram.request import HTTPXRequest
 
-from bot.adapters.lifecycle import PlatformUnavailableError, one_line
+from bot.adapters.lifecycle import ApiHealth, PlatformUnavailableError, one_line
 from bot.adapters.telegram_bot.callbacks import CallbackCodec
 from bot.adapters.telegram_bot.handlers import TelegramHandlers
 from bot.adapters.telegram_bot.sender import TelegramSender
@@ -98,28 +99,22 @@ def redact_secrets(*values: str) -> None:
     redact_everywhere(*values)
 
 
-class Reachability:
-    """Whether the last exchange with the Bot API got an answer (any answer: even an error is one)."""
-
-    def __init__(self) -> None:
-        self.ok = True
-
-
 class TrackedRequest(HTTPXRequest):
-    """PTB's HTTP transport, noting in a Reachability whether each request got an answer."""
+    """PTB's HTTP transport, reporting to an ApiHealth how each request was answered (status), or that it
+    was not."""
 
-    def __init__(self, reachability: Reachability, **kwargs: Any) -> None:
+    def __init__(self, health: ApiHealth, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self._reachability = reachability
+        self._health = health
 
     async def do_request(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
         try:
-            answer = await super().do_request(*args, **kwargs)
-        except NetworkError:  # PTB's transport failures (TimedOut too): no answer came
-            self._reachability.ok = False
+            status, payload = await super().do_request(*args, **kwargs)
+        except NetworkError as exc:  # PTB's transport failures (TimedOut too): no answer came
+            self._health.unanswered(one_line(exc))
             raise
-        self._reachability.ok = True
-        return answer
+        self._health.answered(status)
+        return status, payload
 
 
 def unreachable(exc: TelegramError) -> bool:
@@ -164,10 +159,10 @@ class TelegramAdapter:
         redact_secrets(token, *filter(None, [self._webhook_secret]))
         self._ctx = ctx
         self._poll_timeout = poll_timeout
-        self._reachability = Reachability()
+        self._health = ApiHealth("telegram Bot API", self._recheck)
         self._requests = (
-            TrackedRequest(self._reachability, connection_pool_size=CONNECTION_POOL),
-            TrackedRequest(self._reachability, connection_pool_size=1, read_timeout=poll_timeout + 10.0),
+            TrackedRequest(self._health, connection_pool_size=CONNECTION_POOL),
+            TrackedRequest(self._health, connection_pool_size=1, read_timeout=poll_timeout + 10.0),
         )
         base_url = settings.telegram_api_base_url
         self.app: Application[Any, Any, Any, Any, Any, Any] = (
@@ -187,9 +182,14 @@ class TelegramAdapter:
 
     @property
     def connected(self) -> bool:
-        """True while the application runs, receives updates, and the Bot API answers."""
+        """True while the application runs, receives updates, and the Bot API answers (below 500)."""
         updater = self.app.updater
-        return self.app.running and updater is not None and updater.running and self._reachability.ok
+        return self.app.running and updater is not None and updater.running and self._health.ok
+
+    async def _recheck(self) -> None:
+        """Ask the Bot API whether it answers again (only while running: a failed start is retried whole)."""
+        if self.app.running:
+            await self.app.bot.get_me()
 
     async def start(self) -> None:
         """Initialize (getMe), register the command menu, start handlers, then poll or serve the webhook.
@@ -246,6 +246,7 @@ class TelegramAdapter:
 
     async def stop(self) -> None:
         """Stop receiving, finish the handlers, close the HTTP client. Safe to call more than once."""
+        await self._health.close()
         await self._release()
         log.info("telegram stopped")
 

@@ -1,6 +1,7 @@
 """The gateway cannot die silently: an event discord.py cannot parse ends its loop; the adapter then says
 "not connected" and reconnects with backoff, one WARNING line a try. Discord unreachable at start is a
-PlatformUnavailableError the caller retries; a session Discord refuses stops reconnecting with one ERROR line."""
+PlatformUnavailableError the caller retries; a session Discord refuses stops reconnecting with one ERROR line.
+A Discord whose API answers 5xx means "not connected" too, until it answers normally."""
 
 from __future__ import annotations
 
@@ -16,7 +17,10 @@ from bot.adapters.discord_bot import DiscordAdapter
 from bot.adapters.discord_bot.client import quiet_library_retries
 from bot.adapters.lifecycle import Backoff, PlatformUnavailableError
 from bot.context import BotContext
+from bot.core.models import Reply, ReplyKind
+from bot.delivery.ports import Post, SendStatus
 from bot.settings import Settings
+from bot.types import ChatRef, Platform
 from tests.adapters.discord_bot.conftest import make_settings
 from tests.fakes.discord_api import CHANNEL_ID, USER_ID, FakeDiscord
 
@@ -83,6 +87,26 @@ async def test_a_refused_session_stops_reconnecting_with_one_error(
     (line,) = gateway_lines(caplog)
     assert line.levelno == logging.ERROR and "4004" in line.getMessage()
     assert len(fake.identifies) == 1
+
+
+async def test_an_api_answering_5xx_means_not_connected_until_it_answers_again(
+    started: StartAdapter, fake: FakeDiscord, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="bot.adapters.lifecycle")
+    adapter = await started(3600.0)
+    assert adapter.connected
+    fake.rest_status = 502  # the gateway stays up; REST is down behind Discord's front end
+    post = Post(ChatRef(Platform.DISCORD, str(CHANNEL_ID)), Reply(ReplyKind.COUNTDOWN, "3 days", "en"), "k:1")
+    sending = asyncio.create_task(adapter.sender.send(post))
+    await fake.wait_for(lambda: not adapter.connected, within=10)
+    fake.rest_status = None
+    await fake.wait_for(lambda: adapter.connected, within=10)
+    assert (await sending).status is SendStatus.SENT  # discord.py retried the 502 itself
+    changes = [r for r in caplog.records if r.name == "bot.adapters.lifecycle"]
+    assert [(r.levelname, r.getMessage()) for r in changes] == [
+        ("WARNING", "discord API answered HTTP 502: not ready until it answers normally"),
+        ("INFO", "discord API answers again: ready"),
+    ]
 
 
 async def test_discord_unreachable_at_start_is_retryable_and_leaves_nothing_open(

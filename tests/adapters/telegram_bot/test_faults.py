@@ -1,10 +1,14 @@
 """Faults at the Telegram edge: a webhook cannot be forged, its secret never reaches a log, and a Bot API
-that cannot be reached is reported (retryable at start, "not connected" while polling) in one-line WARNINGs."""
+that cannot be reached, or answers 5xx, is reported (retryable at start, "not connected" while polling, /readyz
+503 until it answers normally) in one-line WARNINGs."""
 
 from __future__ import annotations
 
+import asyncio
+import io
 import logging
 import socket
+from pathlib import Path
 
 import httpx
 import pytest
@@ -12,8 +16,10 @@ from pydantic import SecretStr
 
 from bot.adapters.lifecycle import PlatformUnavailableError
 from bot.adapters.telegram_bot import TelegramAdapter
-from tests.adapters.telegram_bot.conftest import BuildAdapter, StartAdapter
+from bot.app import App
+from tests.adapters.telegram_bot.conftest import BuildAdapter, StartAdapter, make_settings
 from tests.fakes.telegram_api import FakeTelegramAPI, message, private_chat, user
+from tests.ops.test_readiness import readyz
 
 ALICE = 1001
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -107,3 +113,36 @@ async def test_polling_through_an_outage_is_not_connected_then_recovers(
     failures = [r for r in caplog.records if "telegram polling failed" in r.getMessage()]
     assert failures and all(r.levelno == logging.WARNING and r.exc_info is None for r in failures)
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]  # PTB's traceback lines are replaced
+
+
+async def test_a_bot_api_answering_502_turns_readyz_503_then_200_again(
+    api: FakeTelegramAPI, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="bot.adapters.lifecycle")
+    settings = make_settings(
+        api, health_port=0, tick_seconds=3600, database_url=f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite3'}"
+    )
+    app = App(settings, stdout=io.StringIO())  # the real adapter, polling for 30 s as in production
+    await app.start()
+    try:
+        await until_readyz(app, 200)
+        await api.answer_all_with(502)  # the front end answers, the Bot API behind it is down
+        await until_readyz(app, 503, within=10)
+        await api.answer_all_with(None)
+        await until_readyz(app, 200, within=10)
+    finally:
+        await app.stop()
+    changes = [r for r in caplog.records if r.name == "bot.adapters.lifecycle"]
+    assert [(r.levelname, r.getMessage()) for r in changes] == [
+        ("WARNING", "telegram Bot API answered HTTP 502: not ready until it answers normally"),
+        ("INFO", "telegram Bot API answers again: ready"),
+    ]
+
+
+async def until_readyz(app: App, status: int, within: float = 5.0) -> None:
+    """Ask /readyz every 0.1 s until it answers `status` (as an orchestrator's probe would, only faster)."""
+    async with asyncio.timeout(within):
+        while True:
+            if (await readyz(app))[0] == status:
+                return
+            await asyncio.sleep(0.1)
