@@ -98,6 +98,13 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("what", nargs="?", choices=["answers", "delivery", "limiter"], default="answers")
     bench.add_argument("--questions", type=Path, action="append", help="JSON-lines question files (repeatable)")
     bench.add_argument("--rounds", type=int, default=20, help="passes over the questions")
+    bench.add_argument(
+        "--scale",
+        type=_positive_int,
+        default=1,
+        help="answers: grow the knowledge to N times its entries with perturbed copies (in a temp dir)",
+    )
+    bench.add_argument("--seed", type=int, help="answers with --scale: seed of the perturbation (default fixed)")
 
     discord = sub.add_parser("discord", help="Discord tools")
     d_sub = discord.add_subparsers(dest="discord_command", required=True)
@@ -165,6 +172,9 @@ def _cmd_kb(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
+    if args.what != "answers" and (args.scale != 1 or args.seed is not None):
+        print(f"banbot bench {args.what}: --scale and --seed are for the answer bench", file=sys.stderr)
+        return 2
     if args.what == "delivery":
         from bot.bench.delivery import run_delivery_bench
 
@@ -177,7 +187,7 @@ def _cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     from bot.bench.answers import run_answer_bench
 
-    print(run_answer_bench(settings, args.questions or [], args.rounds))
+    print(run_answer_bench(settings, args.questions or [], args.rounds, args.scale, args.seed))
     return 0
 
 

@@ -1,15 +1,22 @@
 """`banbot bench`: answer latency percentiles, cold start and memory; `banbot bench limiter`: the per-user
-limiter at 100,000 active users. Measured on this machine."""
+limiter at 100,000 active users. Measured on this machine.
+
+`banbot bench --scale N` measures the same on the knowledge grown to N times its entries with perturbed copies
+(bot.bench.scaled), built with its vector cache in a temporary directory that is removed afterwards.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import resource
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Mapping
 from pathlib import Path
 
 from bot.core.answering import Answerer
@@ -21,6 +28,10 @@ BUDGETS = {True: (5.0, 1.5), False: (2.0, 1.0)}
 """(p99 ms per question warm, cold `banbot ask` s), with the encoder and lexical-only (BANBOT_SEMANTIC=off)."""
 RSS_BUDGET_MB = 250.0
 """A running bot with both adapters."""
+SCALED_BUDGETS: dict[tuple[int, bool], tuple[float, float]] = {(10, True): (15.0, 3.0)}
+"""(p99 ms, cold `banbot ask` s) by (scale, encoder on) for `--scale N`; the memory budget stays RSS_BUDGET_MB."""
+SCALED_COLD_RUNS = 3
+"""Fresh `banbot ask` processes timed at `--scale N` (after the first, which fills the vector cache)."""
 
 
 def _questions(files: list[Path], answerer: Answerer) -> list[str]:
@@ -42,7 +53,16 @@ def percentile(sorted_values: list[float], pct: float) -> float:
     return sorted_values[index]
 
 
-def run_answer_bench(settings: Settings, files: list[Path], rounds: int) -> str:
+def run_answer_bench(
+    settings: Settings, files: list[Path], rounds: int, scale: int = 1, seed: int | None = None
+) -> str:
+    """The report of `banbot bench` (answers); with `scale` above 1, on the scaled knowledge."""
+    if scale != 1:
+        from bot.bench.scaled import DEFAULT_SEED
+
+        with tempfile.TemporaryDirectory(prefix="banbot-bench-scale-") as tmp:
+            seed = DEFAULT_SEED if seed is None else seed
+            return _run_scaled_bench(settings, files, rounds, scale=scale, seed=seed, tmp=Path(tmp))
     p99_budget, cold_budget = BUDGETS[settings.semantic]
     t0 = time.perf_counter()
     kb = load_knowledge(settings.knowledge_dir)
@@ -50,16 +70,7 @@ def run_answer_bench(settings: Settings, files: list[Path], rounds: int) -> str:
     answerer = AnswererFactory.from_settings(settings)(kb)
     t2 = time.perf_counter()
     questions = _questions(files, answerer)
-    now = dt.datetime.now(dt.UTC)
-    for q in questions:  # warm caches once, as a running bot would be
-        answerer.answer(q, now)
-    samples: list[float] = []
-    for _ in range(max(1, rounds)):
-        for q in questions:
-            start = time.perf_counter_ns()
-            answerer.answer(q, now)
-            samples.append((time.perf_counter_ns() - start) / 1e6)
-    samples.sort()
+    samples = _timed_answers(answerer, questions, rounds)
     p50, p95, p99 = (percentile(samples, p) for p in (50, 95, 99))
     cold = _cold_start()
     import discord  # noqa: F401 - measured as a running bot holds them
@@ -97,3 +108,128 @@ def _cold_start(runs: int = 3) -> float:
         )
         times.append(time.perf_counter() - start)
     return statistics.median(times[1:])
+
+
+def _timed_answers(answerer: Answerer, questions: list[str], rounds: int) -> list[float]:
+    """Milliseconds per answer, sorted, after one untimed pass (as a running bot's caches would be warm)."""
+    now = dt.datetime.now(dt.UTC)
+    for q in questions:
+        answerer.answer(q, now)
+    samples: list[float] = []
+    for _ in range(max(1, rounds)):
+        for q in questions:
+            start = time.perf_counter_ns()
+            answerer.answer(q, now)
+            samples.append((time.perf_counter_ns() - start) / 1e6)
+    samples.sort()
+    return samples
+
+
+def _ratio(value: float, budget: float | None, unit: str, where: str = "") -> str:
+    if budget is None:
+        return f"(no budget{where})"
+    return f"(ratio to budget {budget:g} {unit}{where}: {value / budget:.2f})"
+
+
+def _run_scaled_bench(settings: Settings, files: list[Path], rounds: int, *, scale: int, seed: int, tmp: Path) -> str:
+    """The answer bench on the knowledge at `scale` times its entries, written under `tmp` with the vector
+    cache beside it (never the user's knowledge or cache). Cold starts are fresh `banbot ask` processes on it:
+    the first with an empty vector cache (it embeds every text), then the measured ones with that cache warm."""
+    from bot.bench.scaled import write_scaled_knowledge
+
+    p99_budget, cold_budget = SCALED_BUDGETS.get((scale, settings.semantic), (None, None))
+    where = f" at scale {scale}" if p99_budget is not None else f" set for scale {scale} with this engine"
+    start = time.perf_counter()
+    knowledge = write_scaled_knowledge(settings.knowledge_dir, tmp / "knowledge", scale, seed)
+    written = time.perf_counter() - start
+    cache = tmp / "cache"
+    linked_encoder = _link_encoder_cache(settings.cache_dir, cache)
+    env = {
+        **os.environ,
+        "BANBOT_KNOWLEDGE_DIR": str(knowledge),
+        "BANBOT_CACHE_DIR": str(cache),
+        "BANBOT_SEMANTIC": "true" if settings.semantic else "false",
+    }
+    first_s, first_rss = _ask_process(env)  # the vector cache is empty: this one embeds the scaled knowledge
+    scaled = settings.model_copy(update={"knowledge_dir": knowledge, "cache_dir": cache})
+    t0 = time.perf_counter()
+    kb = load_knowledge(knowledge)
+    t1 = time.perf_counter()
+    answerer = AnswererFactory.from_settings(scaled)(kb)
+    t2 = time.perf_counter()
+    questions = _questions(files, answerer)
+    samples = _timed_answers(answerer, questions, rounds)
+    p50, p95, p99 = (percentile(samples, p) for p in (50, 95, 99))
+    cold_runs = [_ask_process(env) for _ in range(SCALED_COLD_RUNS)]
+    cold = statistics.median(s for s, _ in cold_runs)
+    ask_rss = max(rss for _, rss in cold_runs)
+    import discord  # noqa: F401 - measured as a running bot holds them
+    import telegram.ext  # noqa: F401
+
+    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    entries = list(kb.entries.values())
+    n_questions = sum(len(e.questions.en) + len(e.questions.zh) for e in entries)
+    texts = n_questions + 2 * len(entries) + sum(len(g.examples.en) + len(g.examples.zh) for g in kb.out_of_scope)
+    if settings.semantic:
+        cache_note, warm = ", vector cache beside it", ", vector cache warm"
+        first = f"with an empty vector cache (embeds {texts:,} texts{'' if linked_encoder else ', builds the encoder'})"
+        cold_note = "vector cache already warm for this knowledge, "
+    else:
+        cache_note, warm, first, cold_note = "", "", "on it (lexical only: nothing to embed)", ""
+    engine = "hybrid (lexical + sentence encoder)" if settings.semantic else "lexical only (BANBOT_SEMANTIC=off)"
+    return "\n".join(
+        [
+            f"engine: {engine}",
+            f"knowledge at scale {scale}: {len(entries):,} entries ({len(entries) // scale:,} original, "
+            f"{scale - 1} perturbed copies of each, seed {seed}), {n_questions:,} alternate questions; written to a "
+            f"temporary directory in {written:.1f} s{cache_note} (removed afterwards)",
+            f"answers: {len(samples)} timed ({len(questions)} questions x {max(1, rounds)} rounds)",
+            f"  p50 {p50:.3f} ms  p95 {p95:.3f} ms  p99 {p99:.3f} ms  max {samples[-1]:.3f} ms  "
+            f"mean {statistics.fmean(samples):.3f} ms",
+            f"  p99 {_ratio(p99, p99_budget, 'ms', where)}",
+            f"load knowledge {1000 * (t1 - t0):.1f} ms, build index {1000 * (t2 - t1):.1f} ms "
+            f"({len(entries)} entries{warm})",
+            f"first `banbot ask` {first}: {first_s:.3f} s, peak {first_rss:.1f} MiB resident",
+            f"cold `banbot ask`, {cold_note}median of {len(cold_runs)} fresh processes: "
+            f"{cold:.3f} s  {_ratio(cold, cold_budget, 's', where)}",
+            f"one `banbot ask` process, peak resident{warm}: {ask_rss:.1f} MiB  "
+            f"{_ratio(ask_rss, RSS_BUDGET_MB, 'MiB', ', set for scale 1')}",
+            f"peak memory of this bench, engine plus both adapters' libraries: {rss_mb:.1f} MiB  "
+            f"{_ratio(rss_mb, RSS_BUDGET_MB, 'MiB', ', set for scale 1')}",
+        ]
+    )
+
+
+def _link_encoder_cache(user_cache: Path, cache: Path) -> bool:
+    """Make the user's built encoder model (not its vectors) readable from `cache`, so that a fresh process
+    on the scaled knowledge loads the model as fast as a real start does. False when there is none."""
+    cache.mkdir(parents=True, exist_ok=True)
+    linked = False
+    for model in sorted(user_cache.glob("model-*.pickle")):
+        try:
+            (cache / model.name).symlink_to(model.resolve())
+        except OSError:
+            continue  # no symlinks here: the first process builds the model in `cache`
+        linked = True
+    return linked
+
+
+def _ask_process(env: Mapping[str, str]) -> tuple[float, float]:
+    """Wall time (s) and peak resident memory (MiB) of one fresh `python -m bot ask` process."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot", "ask", "When was the TikTok law signed?"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        cwd=PROJECT_ROOT,
+        env=env,
+    )
+    assert proc.stderr is not None
+    with proc.stderr:
+        errors = proc.stderr.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode:
+        raise subprocess.CalledProcessError(proc.returncode, proc.args, stderr=errors)
+    return elapsed, usage.ru_maxrss / 1024
