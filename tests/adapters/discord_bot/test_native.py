@@ -1,10 +1,11 @@
 """Discord's own touches: times as Discord timestamps (each reader sees them in their own zone) beside the
-zone's name, in subscription confirmations, /subscriptions and /countdown."""
+zone's name, in subscription confirmations, /subscriptions and /countdown; slash command names in Chinese."""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 
 from bot.adapters.discord_bot import DiscordAdapter
 from bot.adapters.discord_bot.render import discord_time
@@ -67,3 +68,38 @@ def test_the_time_format_is_discords_own() -> None:
     moment = dt.datetime(2025, 1, 19, 5, 0, tzinfo=dt.UTC)
     assert discord_time(moment, "en") == "<t:1737262800:F> (<t:1737262800:R>)"
     assert discord_time(moment, "zh") == "<t:1737262800:F>（<t:1737262800:R>）"
+
+
+def valid_command_name(name: str) -> bool:
+    """Discord's rule for slash command names: ^[-_\\p{L}\\p{N}\\p{sc=Deva}\\p{sc=Thai}]{1,32}$, lowercase."""
+    allowed = all(c in "-_" or unicodedata.category(c)[0] in "LN" or unicodedata.category(c) == "Mn" for c in name)
+    return 1 <= len(name) <= 32 and allowed and name == name.lower()
+
+
+async def test_slash_command_names_are_localized_for_chinese(adapter: DiscordAdapter, fake: FakeDiscord) -> None:
+    (sync,) = fake.of_kind("commands")
+    slash = {c["name"]: c for c in sync.body if c.get("type", 1) == 1}
+    names = {name: command["name_localizations"].get("zh-CN") for name, command in slash.items()}
+    assert names == {
+        "ask": "提问",
+        "countdown": "倒计时",
+        "subscribe": "订阅",
+        "unsubscribe": "取消订阅",
+        "subscriptions": "订阅列表",
+        "timeline": "时间线",
+        "sources": "来源",
+        "help": "帮助",
+    }
+    assert all(valid_command_name(name) for name in names.values())
+    assert len(set(names.values())) == len(names)
+    assert all(o["name"].isascii() for c in slash.values() for o in c.get("options", []))  # options stay English
+    # Discord sends the English name with each use, whatever the reader's language.
+    await fake.dispatch("INTERACTION_CREATE", fake.slash("help", {}, locale="zh-CN"))
+    (callback,) = await fake.wait_kind("callback")
+    assert "/ask" in _embed_text(callback.body["data"])
+
+
+def test_the_name_rule_is_discords() -> None:
+    assert valid_command_name("countdown") and valid_command_name("取消订阅") and valid_command_name("a-b_1")
+    assert not valid_command_name("Countdown") and not valid_command_name("two words")
+    assert not valid_command_name("") and not valid_command_name("x" * 33) and not valid_command_name("订阅!")
