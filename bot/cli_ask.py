@@ -1,8 +1,8 @@
 """`banbot ask`: one question as text, or the JSON-lines contract the scorer and curators rely on.
 
 The JSON-lines stream never ends early: every input line gets exactly one output line, in order. A line
-that cannot be answered (not UTF-8, not a JSON object, no question, a bad `now`…) gets the usual object
-with `answered` false, an empty answer and an `error` field saying why.
+that cannot be answered (blank, not UTF-8, not a JSON object, no question, a bad `now`…) gets the usual
+object with `answered` false, an empty answer and an `error` field saying why.
 """
 
 from __future__ import annotations
@@ -145,6 +145,8 @@ def _decode(raw: bytes) -> Any:
 
 def parse_line(raw: bytes, now: dt.datetime) -> tuple[object, str, dt.datetime]:
     """(id, question, now) from one input line; BadLineError (with the id, when known) when it is unusable."""
+    if not raw.strip():
+        raise BadLineError("blank line: expected a JSON object")
     item = _decode(raw)
     if not isinstance(item, dict):
         raise BadLineError(f"expected a JSON object, got {type(item).__name__}")
@@ -163,14 +165,11 @@ def parse_line(raw: bytes, now: dt.datetime) -> tuple[object, str, dt.datetime]:
 
 
 def ask_jsonl(answerer: Answerer, lines: Iterable[bytes], out: BinaryIO, lang: Lang | None = None) -> int:
-    """Answer one JSON object per input line, writing one UTF-8 JSON line per input line, in order.
-
-    Blank lines are skipped. Returns the number of lines written.
+    """Answer one JSON object per input line, writing one UTF-8 JSON line per input line (a blank one too),
+    in order. Returns the number of lines written.
     """
     count = 0
     for raw in lines:
-        if not raw.strip():
-            continue
         try:
             item_id, question, now = parse_line(raw, dt.datetime.now(dt.UTC))
         except BadLineError as exc:

@@ -9,6 +9,7 @@ carries its voter: storage keeps one per user and entry), one rate-limit notice 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import hashlib
 import logging
@@ -19,6 +20,7 @@ from enum import StrEnum
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
+from bot.core import messages as m
 from bot.core.countdown import heading
 from bot.core.models import Lang, Reply, ReplyKind, Suggestion
 from bot.core.posts import post_more, post_ref
@@ -33,7 +35,14 @@ from bot.delivery.parsing import (
     parse_unsubscribe_arg,
 )
 from bot.delivery.ports import Subscriptions, SubscriptionView
-from bot.delivery.texts import render_subscribed, render_subscriptions, render_unsubscribed, render_which
+from bot.delivery.texts import (
+    TimeFormat,
+    format_post_time,
+    render_subscribed,
+    render_subscriptions,
+    render_unsubscribed,
+    render_which,
+)
 from bot.engine.holder import KnowledgeHolder
 from bot.knowledge.loader import KnowledgeBase
 from bot.ops.metrics import Metrics
@@ -162,18 +171,33 @@ class BotContext:
             return None
         return await self._metered(platform, lambda: answerer.entry_reply(entry_id, now, lang, self.default_zone))
 
-    async def countdown(self, *, platform: Platform, lang: Lang, chat: ChatRef | None = None, arg: str = "") -> Reply:
+    async def countdown(
+        self,
+        *,
+        platform: Platform,
+        lang: Lang,
+        chat: ChatRef | None = None,
+        arg: str = "",
+        when: TimeFormat | None = None,
+    ) -> Reply:
         """`/countdown [deadline | time zone]`: in the zone given, else the chat's subscription zone, else the
-        default zone. A zone that cannot be read raises SubscriptionError with the shared parser's explanation."""
+        default zone. A zone that cannot be read raises SubscriptionError with the shared parser's explanation.
+        With `when` (a platform that shows times in each reader's own zone), a last line shows the deadline's
+        moment that way, beside the zone the days are counted in."""
         now = self.clock()
         answerer = self.knowledge.answerer
         wanted = arg.strip()
         deadline = wanted.lower() if wanted.lower() in answerer.kb.deadlines else None
         if wanted and deadline is None:
-            tz: dt.tzinfo = ZoneInfo(parse_timezone(wanted, lang))
+            tz = ZoneInfo(parse_timezone(wanted, lang))
         else:
             tz = await self.zone_of(chat)
-        return await self._metered(platform, lambda: answerer.countdown(now, lang, tz, deadline))
+        reply = await self._metered(platform, lambda: answerer.countdown(now, lang, tz, deadline))
+        if when is None:
+            return reply
+        moment = answerer.kb.deadlines[deadline or answerer.kb.primary_deadline].at
+        line = m.COUNTDOWN_MOMENT.get(lang, when=when(moment, lang), tz=tz.key)
+        return dataclasses.replace(reply, text=f"{reply.text}\n\n{line}")
 
     async def timeline(self, *, platform: Platform, lang: Lang) -> Reply:
         now = self.clock()
@@ -264,10 +288,12 @@ class BotContext:
         """The chat's active subscriptions."""
         return [view for view in await self.subscriptions.list(chat) if view.active]
 
-    async def subscriptions_text(self, chat: ChatRef, *, lang: Lang) -> str:
-        return render_subscriptions(await self.subscriptions_of(chat), lang, self.deadline_titles(lang))
+    async def subscriptions_text(self, chat: ChatRef, *, lang: Lang, when: TimeFormat = format_post_time) -> str:
+        return render_subscriptions(await self.subscriptions_of(chat), lang, self.deadline_titles(lang), when=when)
 
-    async def subscribe(self, chat: ChatRef, args: str, *, created_by: str, lang: Lang) -> Outcome:
+    async def subscribe(
+        self, chat: ChatRef, args: str, *, created_by: str, lang: Lang, when: TimeFormat = format_post_time
+    ) -> Outcome:
         """`/subscribe [HH:MM] [time zone] [daily|milestones|updates …] [deadline id]`, in any order; with no
         mode, the default for the deadline (daily while it is ahead, milestones and updates once it has come).
         The same subscription asked for with other modes changes them. Refusals raise SubscriptionError with
@@ -291,17 +317,17 @@ class BotContext:
             chat.chat_id,
             view.id,
         )
-        text = render_subscribed(view, lang, self.deadline_titles(lang), changed=changed)
+        text = render_subscribed(view, lang, self.deadline_titles(lang), changed=changed, when=when)
         return Outcome(text, changed=True)
 
-    async def unsubscribe(self, chat: ChatRef, arg: str, *, lang: Lang) -> Outcome:
+    async def unsubscribe(self, chat: ChatRef, arg: str, *, lang: Lang, when: TimeFormat = format_post_time) -> Outcome:
         """`/unsubscribe [number | all]`: removes only what was asked. With no argument, the chat's only
         subscription; with several, it asks which. A bad argument raises SubscriptionError with the usage."""
         target = parse_unsubscribe_arg(arg, lang)
         views = await self.subscriptions_of(chat)
         titles = self.deadline_titles(lang)
         if target is None and len(views) > 1:
-            return Outcome(render_which(views, lang, titles), changed=False)
+            return Outcome(render_which(views, lang, titles, when=when), changed=False)
         if not views:
             return Outcome(render_subscriptions(views, lang, titles), changed=False)
         subscription_id = views[0].id if target is None else None if target == UNSUBSCRIBE_ALL else target

@@ -64,6 +64,7 @@ class Settings(BaseSettings):
     send_backoff_max_seconds: float = Field(default=300.0, ge=0)
     delivery_retention_days: int = Field(default=30, ge=1)
     max_subscriptions_per_chat: int = Field(default=10, ge=1)
+    announcement_window_days: int = Field(default=3, ge=0)  # an announcement dated D is posted on days D…D+this
     gap_retention_days: int = Field(default=90, ge=1)  # unanswered questions are kept this long
     gap_max_rows: int = Field(default=10_000, ge=1)  # and at most this many
     feedback_retention_days: int = Field(default=365, ge=1)  # 👍/👎 votes are kept this long

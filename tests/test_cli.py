@@ -73,6 +73,8 @@ BAD_LINES: list[tuple[bytes, object, str]] = [
     (b'{"id": "noq"}', "noq", "missing question"),
     (b'{"id": "numq", "question": 42}', "numq", "missing question"),
     (b'{"id": ["a"], "question": "What is RedNote?"}', None, "id must be a string or a number"),
+    (b"", None, "blank line: expected a JSON object"),
+    (b" \t\r", None, "blank line: expected a JSON object"),
 ]
 
 
@@ -82,7 +84,7 @@ def test_ask_jsonl_one_valid_line_out_per_line_in_whatever_the_input() -> None:
     stream = [GOOD % b"first"]
     for i, (line, _, _) in enumerate(BAD_LINES):
         stream += [line, GOOD % str(i).encode()]
-    stream += [*special_ids, b"", GOOD % b"last"]  # the blank line is skipped
+    stream += [*special_ids, GOOD % b"last"]
     result = subprocess.run(
         [sys.executable, "-m", "bot", "ask", "--jsonl"],
         input=b"\n".join(stream) + b"\n",
@@ -92,7 +94,7 @@ def test_ask_jsonl_one_valid_line_out_per_line_in_whatever_the_input() -> None:
     )
     assert result.returncode == 0, result.stderr.decode(errors="replace")[-2000:]
     out = [_strict_json(line) for line in result.stdout.splitlines()]
-    assert len(out) == len(stream) - 1
+    assert len(out) == len(stream)  # blank lines too: output line n answers input line n
     assert out[0]["id"] == "first" and out[-1]["id"] == "last"
     keys = {"id", "answered", "outcome", "answer", "entry", "confidence", "sources", "lang", "suggestions"}
     for i, (_, item_id, error) in enumerate(BAD_LINES):

@@ -202,7 +202,7 @@ class _Timings:
 
 async def _time_ticks(store: Store, kb: KnowledgeBase, moments: list[dt.datetime]) -> _Timings:
     out = _Timings()
-    countdowns = PostSelector(kb, [], set())
+    countdowns = PostSelector(kb, [], set(), window_days=0)  # no announcements: countdowns only
     grace = dt.timedelta(hours=6)
     for now in moments:
         t1 = time.perf_counter()

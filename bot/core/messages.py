@@ -201,6 +201,9 @@ POST_GONE = Message(
     "这条消息已不可用：相关内容已被移除。请试试 /countdown 或直接提问。",
 )
 
+COUNTDOWN_MOMENT = Message("{when} · days counted in {tz}", "{when} · 天数按 {tz} 计算")
+"""Under a countdown where the platform shows times in each reader's own zone (Discord timestamps)."""
+
 # --- what admins type for /subscribe and /countdown -------------------------------------------------
 
 NOT_A_TIME = Message(

@@ -30,7 +30,7 @@ from bot.delivery.ports import Sender
 from bot.delivery.ratelimit import Pacer, platform_limits
 from bot.delivery.recorder import OutcomeRecorder
 from bot.delivery.scheduler import Job, TickScheduler
-from bot.delivery.selection import ANNOUNCEMENT_GRACE_DAYS, PostSelector, recent_announcements
+from bot.delivery.selection import PostSelector, recent_announcements
 from bot.knowledge.loader import KnowledgeBase
 from bot.settings import Settings
 from bot.storage.base import Store, claim_owner_id
@@ -281,12 +281,13 @@ class DeliveryEngine:
     async def _selector(self, due: list[SubscriptionRecord], now: dt.datetime) -> PostSelector:
         """What each due subscription posts today, knowing which announcements it already has a row for."""
         kb = self._knowledge()
-        recent = recent_announcements(kb, now)
+        window = self.settings.announcement_window_days
+        recent = recent_announcements(kb, now, window)
         listening = [sub.id for sub in due if Mode.UPDATES in sub.modes]
         announced: set[tuple[int, str]] = set()
         if recent and listening:
             announced = await self.store.announced(listening, [a.id for a in recent])
-        return PostSelector(kb, recent, announced)
+        return PostSelector(kb, recent, announced, window_days=window)
 
     def _count(self, claimed: int, reclaimed: int, skipped: int) -> None:
         self.stats["claimed"] += claimed
@@ -331,7 +332,7 @@ class DeliveryEngine:
             return
         self._last_prune = now
         # Rows of announcements that may still be posted stay: they are what keeps each one to a single post.
-        keep_days = max(self.settings.delivery_retention_days, ANNOUNCEMENT_GRACE_DAYS + 2)
+        keep_days = max(self.settings.delivery_retention_days, self.settings.announcement_window_days + 2)
         before = (now - dt.timedelta(days=keep_days)).date()
         pruned = await self.store.prune_deliveries(before)
         if pruned:

@@ -3,13 +3,15 @@ catalogue (bot.core.messages).
 
 A subscription is always named by its deadline's title and its number, never by an internal id, and what it
 posts is described past-aware: "a daily countdown to X" before X's day, "daily posts about X" from then on.
-Its modes (bot.delivery.modes parses them) are listed with it.
+Its modes (bot.delivery.modes parses them) are listed with it. Post times are written by a `TimeFormat`:
+`format_post_time` in the subscription's zone by default; Discord passes one that writes its own timestamps
+(each reader sees them in their own zone).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from bot.core import messages as m
 from bot.delivery.ports import SubscriptionView
@@ -22,6 +24,10 @@ _LABELS: dict[Mode, m.Message] = {
     Mode.MILESTONES: m.MODE_MILESTONES,
     Mode.UPDATES: m.MODE_UPDATES,
 }
+
+
+TimeFormat = Callable[[dt.datetime, Lang], str]
+"""How a post time is written: `format_post_time`, or a platform's own (Discord's timestamps)."""
 
 
 def format_post_time(moment: dt.datetime, lang: Lang) -> str:
@@ -66,7 +72,13 @@ def _milestones_only(view: SubscriptionView) -> bool:
     return Mode.MILESTONES in view.modes and Mode.DAILY not in view.modes
 
 
-def render_subscription_line(view: SubscriptionView, lang: Lang, titles: Mapping[str, str] | None = None) -> str:
+def render_subscription_line(
+    view: SubscriptionView,
+    lang: Lang,
+    titles: Mapping[str, str] | None = None,
+    *,
+    when: TimeFormat = format_post_time,
+) -> str:
     """One line of /subscriptions, with its modes and next post times: '#3 daily posts about X, at 09:00 (UTC)
     [daily]'."""
     sep = m.LIST_SEPARATOR.get(lang)
@@ -74,28 +86,40 @@ def render_subscription_line(view: SubscriptionView, lang: Lang, titles: Mapping
     line = m.SUBSCRIPTION_LINE.get(lang, modes=modes, **_fields(view, lang, titles))
     if view.paused:
         return line + m.SUBSCRIPTION_PAUSED.get(lang)
-    nexts = sep.join(format_post_time(t, lang) for t in view.next_posts)
+    nexts = sep.join(when(t, lang) for t in view.next_posts)
     if not nexts:
         return line
     return line + (m.NEXT_MILESTONES if _milestones_only(view) else m.NEXT_POSTS).get(lang, when=nexts)
 
 
-def render_subscriptions(views: Sequence[SubscriptionView], lang: Lang, titles: Mapping[str, str] | None = None) -> str:
+def render_subscriptions(
+    views: Sequence[SubscriptionView],
+    lang: Lang,
+    titles: Mapping[str, str] | None = None,
+    *,
+    when: TimeFormat = format_post_time,
+) -> str:
     """The /subscriptions listing, with the modes and next three post times of each; `titles` names the
     deadlines."""
     if not views:
         return m.NO_SUBSCRIPTIONS.get(lang)
-    return "\n".join([m.SUBSCRIPTIONS_TITLE.get(lang), *(render_subscription_line(v, lang, titles) for v in views)])
+    lines = (render_subscription_line(v, lang, titles, when=when) for v in views)
+    return "\n".join([m.SUBSCRIPTIONS_TITLE.get(lang), *lines])
 
 
 def render_subscribed(
-    view: SubscriptionView, lang: Lang, titles: Mapping[str, str] | None = None, *, changed: bool = False
+    view: SubscriptionView,
+    lang: Lang,
+    titles: Mapping[str, str] | None = None,
+    *,
+    changed: bool = False,
+    when: TimeFormat = format_post_time,
 ) -> str:
     """The confirmation after /subscribe (`changed`: an existing subscription got other modes); `titles` maps
     deadline ids to their titles in `lang`."""
     text = (m.MODES_CHANGED if changed else m.SUBSCRIBED).get(lang, **_fields(view, lang, titles))
     if view.next_posts:
-        first = format_post_time(view.next_posts[0], lang)
+        first = when(view.next_posts[0], lang)
         text += (m.FIRST_POST if Mode.DAILY in view.modes else m.NEXT_MILESTONE).get(lang, when=first)
     if _milestones_only(view):
         text += m.MILESTONES_NOTE.get(lang)
@@ -111,7 +135,13 @@ def render_unsubscribed(
     return m.UNSUBSCRIBED_ALL.get(lang, count=len(removed))
 
 
-def render_which(views: Sequence[SubscriptionView], lang: Lang, titles: Mapping[str, str] | None = None) -> str:
+def render_which(
+    views: Sequence[SubscriptionView],
+    lang: Lang,
+    titles: Mapping[str, str] | None = None,
+    *,
+    when: TimeFormat = format_post_time,
+) -> str:
     """A bare /unsubscribe in a chat with several subscriptions: which one?"""
-    listing = "\n".join(render_subscription_line(v, lang, titles) for v in views)
+    listing = "\n".join(render_subscription_line(v, lang, titles, when=when) for v in views)
     return m.WHICH_SUBSCRIPTION.get(lang, count=len(views), listing=listing)

@@ -73,8 +73,8 @@ class SubscriptionStore(Protocol):
 
 
 class OutboxStore(Protocol):
-    """Delivery rows: one per (subscription, local date), and at most one per (subscription, announcement);
-    claimed under a lease, then sent, failed or skipped."""
+    """Delivery rows: one per (subscription, local date), and at most one per (subscription, announcement) and
+    per (chat, announcement) (records.chat_key); claimed under a lease, then sent, failed or skipped."""
 
     async def due_subscriptions(
         self, now: dt.datetime, platforms: Sequence[Platform], limit: int
@@ -91,13 +91,15 @@ class OutboxStore(Protocol):
         lease_until: dt.datetime,
         now: dt.datetime,
     ) -> dict[int, int]:
-        """Insert delivery rows and advance next_due_at, atomically. Only one caller wins each row:
+        """Insert delivery rows and advance next_due_at, atomically. Only one caller wins each row, and only
+        one row of an announcement wins in each chat (the first in subscription order, within one call):
         returns {subscription_id: delivery_id} for the rows this call won. An advance applies only if
         next_due_at still holds the value it expects."""
         ...
 
     async def announced(self, subscription_ids: Sequence[int], announcement_ids: Sequence[str]) -> set[tuple[int, str]]:
-        """Which of these (subscription, announcement) pairs already have a delivery row, whatever its state."""
+        """Which of these (subscription, announcement) pairs already have a delivery row in the subscription's
+        chat (its own, or another subscription's there), whatever its state."""
         ...
 
     async def reclaim_expired(

@@ -25,6 +25,7 @@ from bot.storage.records import (
     NewSubscription,
     Outcome,
     SubscriptionRecord,
+    chat_key,
 )
 from bot.types import ChatRef, Platform
 
@@ -56,6 +57,10 @@ class InMemoryStore(InMemoryCuration):
         self._deliveries: dict[int, DeliveryRecord] = {}
         self._delivery_keys: dict[tuple[int, dt.date], int] = {}
         self._announcement_keys: dict[tuple[int, str], int] = {}
+        self._chat_announcements: dict[tuple[str, str], int] = {}
+        """(chat key, announcement) -> delivery id: one announcement a chat."""
+        self._announced_in: dict[int, str] = {}
+        """delivery id -> the chat key its announcement is held under."""
 
     async def ping(self) -> None:
         return None
@@ -132,6 +137,7 @@ class InMemoryStore(InMemoryCuration):
         del self._delivery_keys[(gone.subscription_id, gone.local_date)]
         if gone.announcement_id is not None:
             del self._announcement_keys[(gone.subscription_id, gone.announcement_id)]
+            del self._chat_announcements[(self._announced_in.pop(delivery_id), gone.announcement_id)]
 
     async def delete_subscriptions(self, ids: Sequence[int]) -> int:
         present = {i for i in ids if i in self._subs}
@@ -194,12 +200,14 @@ class InMemoryStore(InMemoryCuration):
     ) -> dict[int, int]:
         won: dict[int, int] = {}
         for c in sorted(claims, key=lambda c: c.subscription_id):
-            key = (c.subscription_id, c.local_date)
-            news = None if c.announcement_id is None else (c.subscription_id, c.announcement_id)
-            if key in self._delivery_keys or news in self._announcement_keys:
-                continue
             if c.subscription_id not in self._subs:
                 raise ValueError(f"claim for unknown subscription {c.subscription_id}")
+            key = (c.subscription_id, c.local_date)
+            chat = chat_key(self._subs[c.subscription_id].chat)
+            news = None if c.announcement_id is None else (c.subscription_id, c.announcement_id)
+            in_chat = None if c.announcement_id is None else (chat, c.announcement_id)
+            if key in self._delivery_keys or news in self._announcement_keys or in_chat in self._chat_announcements:
+                continue
             d_id = self._new_id("deliveries")
             self._deliveries[d_id] = DeliveryRecord(
                 id=d_id,
@@ -216,8 +224,10 @@ class InMemoryStore(InMemoryCuration):
                 announcement_id=c.announcement_id,
             )
             self._delivery_keys[key] = d_id
-            if news is not None:
+            if news is not None and in_chat is not None:
                 self._announcement_keys[news] = d_id
+                self._chat_announcements[in_chat] = d_id
+                self._announced_in[d_id] = chat
             won[c.subscription_id] = d_id
         for a in advances:
             sub = self._subs.get(a.subscription_id)
@@ -230,9 +240,9 @@ class InMemoryStore(InMemoryCuration):
         return ClaimedDelivery(d.id, sub, d.local_date, d.due_at, d.attempts, d.announcement_id)
 
     async def announced(self, subscription_ids: Sequence[int], announcement_ids: Sequence[str]) -> set[tuple[int, str]]:
-        wanted = set(announcement_ids)
-        subs = set(subscription_ids)
-        return {key for key in self._announcement_keys if key[0] in subs and key[1] in wanted}
+        chats = {s: chat_key(self._subs[s].chat) for s in set(subscription_ids) if s in self._subs}
+        held = self._chat_announcements
+        return {(s, ann) for s, chat in chats.items() for ann in announcement_ids if (chat, ann) in held}
 
     def _held(self, ids: Sequence[int], owner: str) -> list[DeliveryRecord]:
         rows = (self._deliveries.get(i) for i in set(ids))

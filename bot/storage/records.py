@@ -25,6 +25,12 @@ def encode_modes(modes: frozenset[Mode]) -> str:
     return ",".join(sorted(m.value for m in modes))
 
 
+def chat_key(chat: ChatRef) -> str:
+    """Where posts go, as one string: 'telegram:-100123:' or 'discord:456:789' (a thread). An announcement is
+    claimed at most once per chat key, whatever the number of subscriptions there."""
+    return f"{chat.platform.value}:{chat.chat_id}:{chat.thread_id or ''}"
+
+
 def decode_modes(stored: str) -> frozenset[Mode]:
     """The stored form read back; unknown names (a newer version's) are ignored, nothing at all reads as daily."""
     known = {m.value: m for m in Mode}
@@ -72,7 +78,7 @@ class SubscriptionRecord:
 @dataclass(frozen=True, slots=True)
 class Claim:
     """A post to claim: the delivery row for (subscription, local date), unique; with an announcement, also
-    unique per (subscription, announcement)."""
+    unique per (subscription, announcement) and per (chat, announcement): one announcement a chat."""
 
     subscription_id: int
     local_date: dt.date

@@ -223,3 +223,37 @@ async def test_announcement_broadcasts_are_paced(rig: Rig, clock: FakeClock) -> 
     times = sorted(s.at for s in rig.tg.attempts)
     assert len(times) == 60
     assert max(sum(1 for t in times if start <= t < start + dt.timedelta(seconds=1)) for start in times) <= 25
+
+
+async def test_a_chat_with_two_updates_subscriptions_receives_one_announcement(rig: Rig, clock: FakeClock) -> None:
+    await subscribe(rig, "two", [U])  # 09:00
+    await subscribe(rig, "two", [D, U], at="18:00")
+    await subscribe(rig, "same-time", [U])
+    await subscribe(rig, "same-time", [D, U], tz="Europe/London")  # 09:00 in London is 09:00 UTC in November
+    rig.kb = with_news(rig.kb, news("ruling", dt.date(2026, 11, 26)))
+    for day in (26, 27):
+        for moment in (at_nine(dt.date(2026, 11, day)), at_nine(dt.date(2026, 11, day)) + dt.timedelta(hours=9)):
+            clock.set(moment)
+            await rig.engine.run_once()
+    assert [kind for _, kind in posts(rig, "two")].count("a:ruling") == 1
+    assert posts(rig, "two") == [
+        ("20261126", "a:ruling"),  # the 09:00 subscription, first to post that day
+        ("20261126", "d:law-effective"),  # the 18:00 one posts its countdown instead
+        ("20261127", "d:law-effective"),
+    ]
+    assert posts(rig, "same-time") == [
+        ("20261126", "a:ruling"),  # both due in one tick: one of them takes it, the other counts down
+        ("20261126", "d:law-effective"),
+        ("20261127", "d:law-effective"),
+    ]
+
+
+async def test_the_announcement_window_is_a_setting(store: Store, kb: KnowledgeBase, clock: FakeClock) -> None:
+    for window, expected in ((0, []), (3, []), (5, [("20261127", "a:old")])):
+        rig = Rig(store, kb, clock, announcement_window_days=window)
+        clock.set(utc(2026, 11, 20, 12, 0))
+        await subscribe(rig, f"w{window}", [U])  # created before the news: no backlog rule in the way
+        rig.kb = with_news(rig.kb, news("old", dt.date(2026, 11, 23)))  # four days before the 27th
+        clock.set(at_nine(dt.date(2026, 11, 27)))
+        await rig.engine.run_once()
+        assert posts(rig, f"w{window}") == expected, window

@@ -285,3 +285,33 @@ async def test_an_announcement_is_claimed_once_per_subscription(store: Store) ->
     await store.record_outcomes([Outcome(d, DeliveryState.SENT, 1, day2) for d in (*won.values(), *again.values())])
     assert await store.prune_deliveries(T0.date() + dt.timedelta(days=5)) == 3
     assert await store.announced([a.id, b.id], ["court-date"]) == set()
+
+
+async def test_an_announcement_is_claimed_once_per_chat(store: Store) -> None:
+    """However many subscriptions a chat has (a thread is a place of its own), one announcement row wins there,
+    within one claim and across claims; countdowns of the others are unaffected."""
+    chat, thread = ChatRef(Platform.DISCORD, "c1"), ChatRef(Platform.DISCORD, "c1", "t1")
+    first = await store.add_subscription(new_sub(chat, at="09:00"))
+    second = await store.add_subscription(new_sub(chat, at="18:00"))
+    third = await store.add_subscription(new_sub(chat, at="21:00"))
+    in_thread = await store.add_subscription(new_sub(thread))
+    elsewhere = await store.add_subscription(new_sub(ChatRef(Platform.DISCORD, "c2")))
+    lease = T0 + dt.timedelta(minutes=5)
+    claims = [Claim(s.id, T0.date(), T0, "ruling") for s in (second, first, in_thread, elsewhere)]
+    won = await store.claim(claims, [], owner="o", lease_until=lease, now=T0)
+    assert set(won) == {first.id, in_thread.id, elsewhere.id}  # the chat's first subscription takes it
+    assert await store.announced([second.id, third.id], ["ruling", "other"]) == {
+        (second.id, "ruling"),
+        (third.id, "ruling"),
+    }
+    later = await store.claim(
+        [Claim(third.id, T0.date(), T0 + dt.timedelta(hours=12), "ruling"), Claim(second.id, T0.date(), T0)],
+        [],
+        owner="p",
+        lease_until=lease,
+        now=T0,
+    )
+    assert list(later) == [second.id]  # its countdown that day, not the announcement again
+    await store.record_outcomes([Outcome(d, DeliveryState.SENT, 1, T0) for d in (*won.values(), *later.values())])
+    assert await store.prune_deliveries(T0.date() + dt.timedelta(days=1)) == 4
+    assert await store.announced([second.id, third.id], ["ruling"]) == set()

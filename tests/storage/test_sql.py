@@ -235,3 +235,47 @@ async def test_upgrade_to_modes_keeps_existing_subscriptions_daily(database: Dat
         assert list(won) == [subs[1].id]
     finally:
         await store.close()
+
+
+async def test_upgrade_to_one_announcement_per_chat_keeps_chats_that_got_one_twice(database: Database) -> None:
+    """Before v7 a chat with two `updates` subscriptions got each announcement twice: both rows stay, the
+    first carries the chat, and no third row can be claimed there."""
+    kwargs = {"connect_args": {"server_settings": {"search_path": database.schema}}} if database.schema else {}
+    engine = create_async_engine(database.url, **kwargs)
+    assert await migrations.migrate(engine, target=6) == 6
+    day = dt.datetime(2026, 11, 26, 9, 0)
+    async with engine.begin() as conn:
+        for n, (chat, at) in enumerate([("twice", "09:00"), ("twice", "18:00"), ("twice", "21:00"), ("once", "09:00")]):
+            await conn.execute(
+                text(
+                    "INSERT INTO subscriptions (platform, chat_id, thread_id, is_group, deadline_id, local_time,"
+                    " timezone, lang, created_by, created_at, active, paused, next_due_at, modes) VALUES"
+                    " ('telegram', :chat, '', :t, 'law-effective', :at, 'UTC', 'en', 'admin', :c, :t, :f, :d,"
+                    " 'updates')"
+                ),
+                {"chat": chat, "at": at, "t": True, "f": False, "c": dt.datetime(2025, 1, 1), "d": day},
+            )
+            if n != 2:  # subscriptions 1 and 2 of "twice", and "once", got the ruling
+                await conn.execute(
+                    text(
+                        "INSERT INTO deliveries (subscription_id, local_date, due_at, state, attempts, claimed_at,"
+                        " announcement_id) VALUES (:s, '2026-11-26', :d, 'sent', 1, :d, 'ruling')"
+                    ),
+                    {"s": n + 1, "d": day},
+                )
+    await engine.dispose()
+
+    store = await open_store(database.url, schema=database.schema)
+    try:
+        async with store.engine.connect() as conn:
+            assert await migrations.current_version(conn) == migrations.LATEST_VERSION
+            rows = (await conn.execute(text("SELECT id, announcement_chat FROM deliveries ORDER BY id"))).all()
+        assert rows == [(1, "telegram:twice:"), (2, None), (3, "telegram:once:")]
+        assert await store.announced([1, 2, 3, 4], ["ruling"]) == {(sub, "ruling") for sub in (1, 2, 3, 4)}
+        now = day.replace(tzinfo=dt.UTC) + dt.timedelta(days=1)
+        won = await store.claim(
+            [Claim(3, now.date(), now, "ruling")], [], owner="x", lease_until=now + dt.timedelta(minutes=5), now=now
+        )
+        assert won == {}
+    finally:
+        await store.close()

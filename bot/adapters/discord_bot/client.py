@@ -317,7 +317,6 @@ class DiscordAdapter:
 
     async def stop(self) -> None:
         """Stop reconnecting, close the gateway and the HTTP session; idempotent."""
-        await self._health.close()
         if self._task is not None:
             if not self._task.done():
                 self._task.cancel()
@@ -326,6 +325,7 @@ class DiscordAdapter:
             self._task = None
         await self._close()
         self._ready.clear()
+        await self._health.close()  # last: closing the session may still report a failed request
         log.info("discord adapter stopped")
 
     # --- hooks -----------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""The application commands, their zh-CN localizations, the tree's error handler and the command-set hash.
+"""The application commands, their zh-CN localizations (names too), the tree's error handler and the
+command-set hash.
 
 Commands find the adapter's handlers on `interaction.client.banbot_handlers`, so the same definitions
 serve the running bot and `banbot discord sync` (which only needs their payloads).
@@ -48,6 +49,18 @@ ZH_CN: dict[str, str] = {
     "What banbot can do": "banbot 能做什么",
     ASK_CONTEXT_MENU: "向 banbot 询问此消息",
 }
+ZH_CN_NAMES: dict[str, str] = {
+    "ask": "提问",
+    "countdown": "倒计时",
+    "subscribe": "订阅",
+    "unsubscribe": "取消订阅",
+    "subscriptions": "订阅列表",
+    "timeline": "时间线",
+    "sources": "来源",
+    "help": "帮助",
+}
+"""Slash command names as Chinese users see them in the / menu. Discord allows letters of any script, digits,
+- and _ (1 to 32, lowercase where letters have case); it still sends the English name with each use."""
 ZH_CN_TEMPLATES: dict[str, str] = {
     "subscribe.time": "当地时间 HH:MM（默认 {time}）",
     "subscribe.timezone": "时区，例如 Asia/Shanghai（默认 {zone}）",
@@ -56,14 +69,18 @@ ZH_CN_TEMPLATES: dict[str, str] = {
 
 
 class BanbotTranslator(app_commands.Translator):
-    """zh-CN (and zh-TW) localizations of command descriptions, option descriptions and the menu name."""
+    """zh-CN (and zh-TW) localizations of slash command names, command and option descriptions and the menu
+    name."""
 
     async def translate(
         self, string: locale_str, locale: discord.Locale, context: app_commands.TranslationContextTypes
     ) -> str | None:
         if locale in (discord.Locale.chinese, discord.Locale.taiwan_chinese):
-            # Slash command and option names stay English (not in the table); descriptions and the
-            # context-menu name are translated.
+            # Option names stay English; command names, descriptions and the menu name are translated.
+            if context.location is app_commands.TranslationContextLocation.command_name:
+                name = ZH_CN_NAMES.get(string.message)
+                if name is not None:
+                    return name
             template = ZH_CN_TEMPLATES.get(str(string.extras.get("key")))
             if template is not None:
                 return template.format(**string.extras)

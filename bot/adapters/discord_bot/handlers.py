@@ -16,7 +16,7 @@ from bot.adapters._display import chat_view, full_view, offers_more, post_full
 from bot.adapters._helpers import interface_lang, split_command, suggest_command, unknown_command_text
 from bot.adapters.discord_bot._helpers import AUTOCOMPLETE_LIMIT, chat_of, lang_of_locale
 from bot.adapters.discord_bot.manage import SubscriptionCommands
-from bot.adapters.discord_bot.render import CHOICE_LIMIT, render_reply
+from bot.adapters.discord_bot.render import CHOICE_LIMIT, discord_time, render_reply
 from bot.adapters.discord_bot.respond import NO_MENTIONS
 from bot.adapters.discord_bot.views import answer_view
 from bot.context import Admission, Usage, Vote
@@ -176,12 +176,15 @@ class DiscordHandlers(SubscriptionCommands):
     # --- simple commands -------------------------------------------------------------------------
 
     async def countdown(self, interaction: discord.Interaction, timezone: str | None) -> None:
-        """Counts in the given zone, else in the zone of the channel's countdown subscription, else the default."""
+        """Counts in the given zone, else in the zone of the channel's countdown subscription, else the default;
+        the deadline's moment is a Discord timestamp, beside that zone's name."""
         if not await self.admit(interaction, Usage.COMMAND):
             return
         lang = lang_of_locale(interaction.locale)
         chat = chat_of(interaction) if interaction.channel_id is not None else None
-        work = self.ctx.countdown(platform=Platform.DISCORD, lang=lang, chat=chat, arg=timezone or "")
+        work = self.ctx.countdown(
+            platform=Platform.DISCORD, lang=lang, chat=chat, arg=timezone or "", when=discord_time
+        )
         try:
             if timezone:  # nothing to look up: the zone is read at once (and explained at once if it is bad)
                 reply = await self.compute(interaction, work)

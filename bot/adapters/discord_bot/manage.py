@@ -1,5 +1,6 @@
 """Countdown subscriptions on Discord: /subscribe, /unsubscribe, /subscriptions in server channels, for
-members who can manage the server. The texts and the argument parser are the ones every surface uses."""
+members who can manage the server. The texts and the argument parser are the ones every surface uses; post
+times are Discord timestamps, which each reader sees in their own zone, beside the subscription's zone."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from bot.adapters.discord_bot._helpers import (
     lang_of_locale,
     missing_post_permissions,
 )
-from bot.adapters.discord_bot.render import CHOICE_LIMIT
+from bot.adapters.discord_bot.render import CHOICE_LIMIT, discord_time
 from bot.adapters.discord_bot.respond import Responder
 from bot.context import Usage
 from bot.core import messages as m
@@ -62,7 +63,9 @@ class SubscriptionCommands(Responder):
         try:
             deadline_id = self.ctx.deadline_id(deadline, lang) if deadline else None
             args = " ".join(part for part in (time, timezone, mode, deadline_id) if part)
-            outcome = await self.ctx.subscribe(chat, args, created_by=str(interaction.user.id), lang=lang)
+            outcome = await self.ctx.subscribe(
+                chat, args, created_by=str(interaction.user.id), lang=lang, when=discord_time
+            )
         except SubscriptionError as exc:
             await self.notice(interaction, str(exc))
             return
@@ -74,7 +77,7 @@ class SubscriptionCommands(Responder):
             return
         await self.defer(interaction)
         try:
-            outcome = await self.ctx.unsubscribe(chat_of(interaction), which or "", lang=lang)
+            outcome = await self.ctx.unsubscribe(chat_of(interaction), which or "", lang=lang, when=discord_time)
         except SubscriptionError as exc:
             await self.notice(interaction, str(exc))
             return
@@ -111,4 +114,5 @@ class SubscriptionCommands(Responder):
             await self.notice(interaction, m.SERVER_ONLY.get(lang))
             return
         await self.defer(interaction, ephemeral=True)
-        await self.notice(interaction, await self.ctx.subscriptions_text(chat_of(interaction), lang=lang))
+        text = await self.ctx.subscriptions_text(chat_of(interaction), lang=lang, when=discord_time)
+        await self.notice(interaction, text)

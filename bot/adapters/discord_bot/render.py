@@ -6,6 +6,8 @@ Limits: title 256, description 4096, field name 256 / value 1024, footer 2048, 2
 
 from __future__ import annotations
 
+import datetime as dt
+
 import discord
 
 from bot.core import messages as m
@@ -24,6 +26,14 @@ MAX_MESSAGES = 4
 MAX_SOURCE_FIELDS = 3
 CHOICE_LIMIT = 100
 """Autocomplete choice names and values are at most 100 characters."""
+
+
+def discord_time(moment: dt.datetime, lang: Lang) -> str:
+    """A moment as Discord timestamps, absolute and relative, which each reader sees in their own zone and
+    language: "<t:1736928000:F> (<t:1736928000:R>)" (a `bot.delivery.texts.TimeFormat`)."""
+    absolute, relative = discord.utils.format_dt(moment, "F"), discord.utils.format_dt(moment, "R")
+    return f"{absolute}（{relative}）" if lang == "zh" else f"{absolute} ({relative})"
+
 
 _COLOURS: dict[ReplyKind, discord.Colour] = {
     ReplyKind.ANSWER: discord.Colour.blurple(),

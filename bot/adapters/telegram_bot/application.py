@@ -246,8 +246,8 @@ class TelegramAdapter:
 
     async def stop(self) -> None:
         """Stop receiving, finish the handlers, close the HTTP client. Safe to call more than once."""
-        await self._health.close()
         await self._release()
+        await self._health.close()  # last: closing the clients may still report a failed request
         log.info("telegram stopped")
 
     async def _release(self) -> None:

@@ -172,6 +172,25 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE UNIQUE INDEX ux_deliveries_announcement ON deliveries (subscription_id, announcement_id)",
         ),
     ),
+    Migration(
+        7,
+        "one announcement per chat, whatever the number of subscriptions there: its rows carry the chat",
+        (
+            "ALTER TABLE deliveries ADD COLUMN announcement_chat VARCHAR(200) NULL",
+            # records.chat_key of the chat, on the first row of each announcement there (a chat that got one
+            # twice before keeps both rows; the second stays without a chat, so the unique index holds).
+            """UPDATE deliveries SET announcement_chat = (
+                SELECT s.platform || ':' || s.chat_id || ':' || s.thread_id
+                FROM subscriptions s WHERE s.id = deliveries.subscription_id
+            )
+            WHERE id IN (
+                SELECT MIN(d.id) FROM deliveries d JOIN subscriptions s ON s.id = d.subscription_id
+                WHERE d.announcement_id IS NOT NULL
+                GROUP BY s.platform, s.chat_id, s.thread_id, d.announcement_id
+            )""",
+            "CREATE UNIQUE INDEX ux_deliveries_chat_announcement ON deliveries (announcement_chat, announcement_id)",
+        ),
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Sequence
 
 from sqlalchemy import bindparam, delete, false, func, select, true, update
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.storage.records import (
     Advance,
@@ -15,10 +16,11 @@ from bot.storage.records import (
     DeliveryState,
     Outcome,
     SubscriptionRecord,
+    chat_key,
 )
 from bot.storage.sql.rows import SqlBase, chunks, claimed_delivery, delivery_record, subscription_record
 from bot.storage.sql.tables import deliveries, subscriptions
-from bot.types import Platform
+from bot.types import ChatRef, Platform
 
 _CLAIMED = DeliveryState.CLAIMED.value
 
@@ -57,6 +59,7 @@ class SqlOutbox(SqlBase):
         won: dict[int, int] = {}
         ordered = sorted(claims, key=lambda c: c.subscription_id)
         async with self.engine.begin() as conn:
+            chats = await _chat_keys(conn, [c.subscription_id for c in ordered if c.announcement_id is not None])
             for chunk in chunks(ordered):
                 stmt = (
                     self.insert(deliveries)
@@ -72,11 +75,13 @@ class SqlOutbox(SqlBase):
                                 "lease_until": lease_until,
                                 "claimed_at": now,
                                 "announcement_id": c.announcement_id,
+                                "announcement_chat": chats.get(c.subscription_id) if c.announcement_id else None,
                             }
                             for c in chunk
                         ]
                     )
-                    # either unique index: (subscription, local date) and (subscription, announcement)
+                    # any unique index: (subscription, local date), (subscription, announcement) and
+                    # (chat, announcement)
                     .on_conflict_do_nothing()
                     .returning(deliveries.c.id, deliveries.c.subscription_id)
                 )
@@ -122,17 +127,18 @@ class SqlOutbox(SqlBase):
     async def announced(self, subscription_ids: Sequence[int], announcement_ids: Sequence[str]) -> set[tuple[int, str]]:
         if not subscription_ids or not announcement_ids:
             return set()
-        found: set[tuple[int, str]] = set()
         async with self.engine.connect() as conn:
-            for chunk in chunks(sorted(set(subscription_ids))):
+            chats = await _chat_keys(conn, subscription_ids)
+            done: set[tuple[str, str]] = set()
+            for chunk in chunks(sorted(set(chats.values()))):
                 rows = await conn.execute(
-                    select(deliveries.c.subscription_id, deliveries.c.announcement_id).where(
-                        deliveries.c.subscription_id.in_(list(chunk)),
+                    select(deliveries.c.announcement_chat, deliveries.c.announcement_id).where(
+                        deliveries.c.announcement_chat.in_(list(chunk)),
                         deliveries.c.announcement_id.in_(sorted(set(announcement_ids))),
                     )
                 )
-                found.update((int(sub_id), str(ann_id)) for sub_id, ann_id in rows)
-        return found
+                done.update((str(chat), str(ann_id)) for chat, ann_id in rows)
+        return {(sub_id, ann) for sub_id, chat in chats.items() for ann in announcement_ids if (chat, ann) in done}
 
     async def reclaim_expired(
         self,
@@ -260,3 +266,17 @@ class SqlOutbox(SqlBase):
                 )
             )
         return int(result.rowcount)
+
+
+async def _chat_keys(conn: AsyncConnection, subscription_ids: Sequence[int]) -> dict[int, str]:
+    """records.chat_key of each subscription's chat, by subscription id (missing ones are left out)."""
+    keys: dict[int, str] = {}
+    for chunk in chunks(sorted(set(subscription_ids))):
+        rows = await conn.execute(
+            select(
+                subscriptions.c.id, subscriptions.c.platform, subscriptions.c.chat_id, subscriptions.c.thread_id
+            ).where(subscriptions.c.id.in_(list(chunk)))
+        )
+        for sub_id, platform, chat_id, thread_id in rows:
+            keys[int(sub_id)] = chat_key(ChatRef(Platform(platform), chat_id, thread_id or None))
+    return keys

@@ -88,6 +88,7 @@ deliveries = Table(
     Column("finished_at", UTCDateTime, nullable=True),
     Column("detail", Text, nullable=True),
     Column("announcement_id", String(64), nullable=True),  # set on announcement posts; unique per subscription
+    Column("announcement_chat", String(200), nullable=True),  # records.chat_key on announcement posts; unique
 )
 
 feedback = Table(
