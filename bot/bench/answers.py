@@ -201,15 +201,19 @@ def _run_scaled_bench(settings: Settings, files: list[Path], rounds: int, *, sca
 
 
 def _link_encoder_cache(user_cache: Path, cache: Path) -> bool:
-    """Make the user's built encoder model (not its vectors) readable from `cache`, so that a fresh process
-    on the scaled knowledge loads the model as fast as a real start does. False when there is none."""
+    """Make the user's built encoder (every cache file but the knowledge vectors, `vectors-*`) readable from
+    `cache`, so that a fresh process on the scaled knowledge loads the encoder as fast as a real start does.
+    The files are linked, never written: a process that replaces one replaces the link. False when there
+    was nothing to link (the first process then builds the encoder in `cache`)."""
     cache.mkdir(parents=True, exist_ok=True)
     linked = False
-    for model in sorted(user_cache.glob("model-*.pickle")):
+    for path in sorted(user_cache.glob("*")) if user_cache.is_dir() else []:
+        if not path.is_file() or path.name.startswith((".", "vectors-")):
+            continue
         try:
-            (cache / model.name).symlink_to(model.resolve())
+            (cache / path.name).symlink_to(path.resolve())
         except OSError:
-            continue  # no symlinks here: the first process builds the model in `cache`
+            continue
         linked = True
     return linked
 

@@ -16,6 +16,7 @@ from bot.core.language import detect_language
 from bot.core.models import Lang, Reply, ReplyKind, Suggestion
 from bot.core.polarity import yes_no_prefix
 from bot.core.ranking import Candidate, Ranker
+from bot.core.requests import request_group
 from bot.core.semantic import SemanticIndex
 from bot.core.text import clean_question
 from bot.knowledge.loader import KnowledgeBase
@@ -52,6 +53,9 @@ class Answerer:
         lowered = text.lower().strip(" !?.。！？")
         if not text or GREETING.fullmatch(lowered):
             return self.help(lang)
+        request = request_group(text)
+        if request in self._scope:  # "write me a poem about RedNote": not a question about it
+            return self._decline(lang, self._scope[request].reply.get(lang))
         ranking = self.ranker.rank(text, now.date())
         if not ranking.on_topic and not ranking.exact and GREETING.match(lowered):
             return self.help(lang)  # small talk: "hey, how's your day going"
@@ -60,7 +64,9 @@ class Answerer:
             entry = decision.candidate.entry
             return self._entry_reply(entry, now, lang, tz, decision.confidence, question=text)
         if decision.verdict is Verdict.SUGGEST:
-            return self._did_you_mean(lang, ranking.candidates, decision.confidence)
+            first = [decision.candidate] if decision.candidate is not None else []
+            choices = [*first, *(c for c in ranking.candidates if c not in first)]
+            return self._did_you_mean(lang, choices, decision.confidence)
         if decision.verdict is Verdict.OUT_OF_SCOPE and decision.scope_id in self._scope:
             return self._decline(lang, self._scope[decision.scope_id].reply.get(lang))
         return self._unknown(lang)

@@ -37,6 +37,9 @@ class Thresholds:
     """A question naming no anchor term (TikTok, RedNote ...) is answered when an entry is this similar."""
     strong_semantic: float = 0.5
     """Similar enough that a question naming something the entry never mentions is still answered."""
+    covered_subject: float = 0.8
+    """A lexical match covering this share of an on-topic question is a subject the knowledge covers: an
+    out-of-scope group does not decline it outright ("oracle stake?"); the bot asks back instead."""
     clarify_margin: float = 0.03
     clarify_below: float = 0.4
     """Two entries within `clarify_margin` of each other, the first below `clarify_below`: the evidence is
@@ -72,7 +75,11 @@ def decide(ranking: Ranking, t: Thresholds) -> Decision:
     if trusted is not None:
         return Decision(Verdict.ANSWER, trusted, confidence=round(max(trusted.fused, trusted.lexical), 3))
     if ranking.scope >= t.scope_min and ranking.scope - top.semantic >= t.scope_margin:
-        return Decision(Verdict.OUT_OF_SCOPE, top, ranking.scope_id, confidence)
+        covered = _covered(ranking, t)
+        if covered is None:
+            return Decision(Verdict.OUT_OF_SCOPE, top, ranking.scope_id, confidence)
+        # the words name a subject the knowledge covers, the question reads like one it declines: ask back
+        return Decision(Verdict.SUGGEST, covered, confidence=confidence)
     unanchored_ok = (top.coverage >= t.unanchored_coverage and ranking.known_terms >= 2) or (
         top.semantic >= t.unanchored_semantic
     )
@@ -103,6 +110,17 @@ def _lexically_trusted(ranking: Ranking, t: Thresholds) -> Candidate | None:
         return None
     if max(c.semantic for c in ranking.candidates) - first.semantic > t.trust_semantic_gap:
         return None  # the encoder finds another entry clearly closer
+    return first
+
+
+def _covered(ranking: Ranking, t: Thresholds) -> Candidate | None:
+    """The lexical engine's first entry when it covers nearly all of an on-topic question with the subject
+    it names: a subject the knowledge covers is never declined as off-topic."""
+    first = min(ranking.candidates, key=lambda c: c.lexical_rank)
+    if first.lexical_rank != 0 or not ranking.on_topic or not first.names_anchor or first.kind_mismatch:
+        return None
+    if first.coverage < t.covered_subject or first.score < t.min_score:
+        return None
     return first
 
 

@@ -28,7 +28,7 @@ _EN: tuple[tuple[QType, re.Pattern[str]], ...] = (
         re.compile(
             rf"{_START}(?:when|wen|whens|when's)\s+{_AUX}|\b(?:since|until|till|by) when\b|"
             r"\bwhat (?:day|date|year|month|time)\b|\bwhich (?:day|date|year|month)\b|\bhow long ago\b|"
-            r"\bwhat(?:'s| is| was)? the (?:deadline|date)\b|^(?:when|wen)\b",
+            r"\bwhat(?:'s| is| was)? the (?:deadline|date)\b|^(?:when|wen)\b|\b(?:was|is|be|it|that) when\s*[?!.]*$",
             re.IGNORECASE,
         ),
     ),
@@ -84,7 +84,12 @@ _ZH: tuple[tuple[QType, re.Pattern[str]], ...] = (
     (QType.REASON, re.compile("为什么|为啥|为何|原因|凭什么|干嘛要|干嘛|咋要|怎么会")),
     (QType.PERSON, re.compile("谁|哪位|哪个人|哪些人|哪家|哪个公司|哪些公司|哪个组织|哪个总统|哪个机构|哪个法官")),
     (QType.NUMBER, re.compile("多少|几个|几天|几成|百分之几|多大|多久|几家|几名|几席|几人|几票")),
-    (QType.EVENT, re.compile("发生了什么|发生什么|怎么回事|出什么事|什么情况|咋回事|怎么了|咋了|有什么新|最新")),
+    (
+        QType.EVENT,
+        re.compile(
+            "发生了什么|发生什么|发生了啥|发生啥|怎么回事|出什么事|出啥事|什么情况|啥情况|咋回事|怎么了|咋了|有什么新|最新"
+        ),
+    ),
     (QType.PROCESS, re.compile("怎么|如何|怎样|咋")),
     (QType.DEFINITION, re.compile("是什么|是啥|是干什么|什么意思|啥意思|指什么")),
 )

@@ -35,6 +35,8 @@ KIND_MISMATCH_FACTOR = 0.5
 OTHER_SUBJECT_FACTOR = 0.6
 """A candidate about another subject than every one the question names (RedNote's owners, when the question
 names only TikTok) keeps this share of its scores."""
+BASIC_FACTOR = 1.05
+"""A basic question's entry (`basic: true`) gains this much: newcomers ask it far more than its neighbours."""
 DATE_MATCH_FACTOR = 1.2
 DATE_MISS_FACTOR = 0.75
 """When a question names a date and some candidate mentions it, those that do gain, those that do not lose."""
@@ -203,6 +205,8 @@ class Ranker:
             wrong_kind = mismatch(asked, self._answers[entry_id])
             if wrong_kind:
                 lex, fused = lex * KIND_MISMATCH_FACTOR, fused * KIND_MISMATCH_FACTOR
+            if self._entries[entry_id].basic:
+                fused *= BASIC_FACTOR
             subjects = self.index.subjects[entry_id]
             if found.anchors and subjects and not subjects & found.anchors:
                 lex, fused = lex * OTHER_SUBJECT_FACTOR, fused * OTHER_SUBJECT_FACTOR

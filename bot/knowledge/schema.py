@@ -134,6 +134,9 @@ class Entry(Strict):
     """When a curator last verified the entry against its sources."""
     review_by: dt.date | None = None
     related: list[Id] = Field(default_factory=list, max_length=6)
+    basic: bool = False
+    """One of the newcomer's basic questions (is it banned, when was the deadline, who owns it ...): asked far
+    more often than its neighbours, so it wins a near tie with one of them."""
     countdown: Id | None = None
     """When set, the reply starts with a live countdown to/since this deadline, computed from `now`."""
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import pytest
@@ -12,6 +13,7 @@ from bot.core.named_dates import mentions, named_dates
 from bot.core.polarity import yes_no_prefix
 from bot.core.qtype import QType, mismatch, question_types
 from bot.core.ranking import Candidate, Ranking
+from bot.core.requests import request_group
 from bot.core.spelling import ChatSpelling
 from bot.engine import AnswererFactory
 from bot.knowledge.loader import load_knowledge
@@ -140,3 +142,42 @@ def test_member_spellings_dates_and_near_exact_questions_find_their_entry(
 def test_a_subject_the_knowledge_does_not_cover_is_declined(hybrid: Answerer, question: str) -> None:
     reply = hybrid.answer(question, NOW)
     assert not reply.answered and reply.outcome == "decline"
+
+
+@pytest.mark.parametrize(
+    ("request_text", "group"),
+    [
+        ("write me a poem about red note", "instructions"),
+        ("pls translate this tiktok caption", "instructions"),
+        ("tell me a joke about tiktok", "chit-chat"),
+        ("讲个关于小红书的笑话", "chit-chat"),
+        ("帮我写一篇关于TikTok禁令的作文", "instructions"),
+        ("tell me about the tiktok ban", None),
+        ("what did trump write about tiktok", None),
+    ],
+)
+def test_requests_that_are_not_questions_are_read_from_their_verb(request_text: str, group: str | None) -> None:
+    assert request_group(request_text) == group
+
+
+def test_a_request_about_the_topic_is_declined_not_answered(hybrid: Answerer) -> None:
+    reply = hybrid.answer("write me a poem about red note", NOW)
+    instructions = next(g for g in hybrid.kb.out_of_scope if g.id == "instructions")
+    assert reply.outcome == "decline" and reply.text == instructions.reply.en
+
+
+def test_a_covered_subject_is_asked_back_not_declined(hybrid: Answerer) -> None:
+    ids = list(hybrid.kb.entries)
+    covered = dataclasses.replace(_candidate(hybrid, ids[0], 0.3), lexical_rank=0, coverage=1.0)
+    ranking = Ranking([covered, _candidate(hybrid, ids[1], 0.2)], False, True, 2, "markets", 0.7, semantic=True)
+    decision = decide(ranking, Thresholds())
+    assert decision.verdict is Verdict.SUGGEST and decision.candidate is covered
+    uncovered = dataclasses.replace(covered, coverage=0.4)
+    ranking = dataclasses.replace(ranking, candidates=[uncovered, ranking.candidates[1]])
+    assert decide(ranking, Thresholds()).verdict is Verdict.OUT_OF_SCOPE
+
+
+@pytest.mark.parametrize("question", ["what was the original tiktok deadline", "TikTok那个deadline是哪天"])
+def test_the_basic_deadline_question_finds_the_law_s_deadline(hybrid: Answerer, question: str) -> None:
+    assert hybrid.kb.entries["law-deadline"].basic
+    assert hybrid.answer(question, NOW).entry_id == "law-deadline"
