@@ -74,7 +74,7 @@ def decide(ranking: Ranking, t: Thresholds) -> Decision:
     trusted = _lexically_trusted(ranking, t)
     if trusted is not None:
         return Decision(Verdict.ANSWER, trusted, confidence=round(max(trusted.fused, trusted.lexical), 3))
-    if ranking.scope >= t.scope_min and ranking.scope - top.semantic >= t.scope_margin:
+    if ranking.scope >= t.scope_min and ranking.scope - top.semantic >= t.scope_margin and not top.date_match:
         covered = _covered(ranking, t)
         if covered is None:
             return Decision(Verdict.OUT_OF_SCOPE, top, ranking.scope_id, confidence)

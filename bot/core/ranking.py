@@ -39,6 +39,8 @@ BASIC_FACTOR = 1.05
 """A basic question's entry (`basic: true`) gains this much: newcomers ask it far more than its neighbours."""
 DATE_MATCH_FACTOR = 1.2
 DATE_MISS_FACTOR = 0.75
+EVENT_DATE_MISS_FACTOR = 0.5
+"""What happened on a day: an entry that does not mention that day is hardly the answer."""
 """When a question names a date and some candidate mentions it, those that do gain, those that do not lose."""
 TYPO_RATIO = 75.0
 """Two words this alike (rapidfuzz ratio) are one word misspelled."""
@@ -80,6 +82,8 @@ class Candidate:
     """Place in the lexical engine's own order (99: not found by it)."""
     kind_mismatch: bool = False
     """The question asks for a kind of answer (a date, a reason ...) the entry does not give."""
+    date_match: bool = False
+    """The entry mentions a day or month the question names."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,7 +126,10 @@ class Ranker:
         }
         names = sorted(self._name_group, key=len, reverse=True)  # "south africa" before "africa"
         self._names = re.compile(rf"(?<![a-z])({'|'.join(map(re.escape, names))})(?![a-z])") if names else None
-        self._mentions = {
+        self._subject_names = {
+            name.lower() for group in kb.out_of_scope if group.names_are_subjects for name in group.names.en
+        } | {name.lower() for group in kb.out_of_scope if group.names_are_subjects for name in group.names.zh}
+        self._about = {
             entry.id: " ".join(
                 [
                     *entry.questions.en,
@@ -135,29 +142,35 @@ class Ranker:
             ).lower()
             for entry in kb.entries.values()
         }
+        self._mentions = {
+            entry.id: " ".join([self._about[entry.id], entry.answer.en.lower(), entry.answer.zh.lower()])
+            for entry in kb.entries.values()
+        }
 
     def qualifier(self, question: str, entry_id: str, on_topic: bool = True) -> tuple[str, str] | None:
         """A place or app the question names and the entry never mentions, with its out-of-scope group; any
         such name when the question names none of the knowledge's subjects ("when is the next iPhone out")."""
         if self._names is None:
             return None
-        mentions = self._mentions[entry_id]
         for name in dict.fromkeys(self._names.findall(question.lower())):
+            mentions = (self._about if name in self._subject_names else self._mentions)[entry_id]
             if not on_topic or not re.search(rf"(?<![a-z]){re.escape(name)}(?![a-z])", mentions):
                 return self._name_group[name], name
         return None
 
-    def _weigh_dates(self, candidates: list[Candidate], asked: NamedDates) -> list[Candidate]:
+    def _weigh_dates(self, candidates: list[Candidate], asked: NamedDates, event: bool) -> list[Candidate]:
         """Candidates whose answer mentions a date the question names gain over those that do not."""
         if not asked:
             return candidates
         hits = {c.entry.id for c in candidates if mentions(asked, self._dates[c.entry.id])}
         if not hits:
             return candidates
+        miss = EVENT_DATE_MISS_FACTOR if event and asked.days else DATE_MISS_FACTOR
         out = []
         for c in candidates:
-            factor = DATE_MATCH_FACTOR if c.entry.id in hits else DATE_MISS_FACTOR
-            out.append(dataclasses.replace(c, fused=c.fused * factor, lexical=c.lexical * factor))
+            hit = c.entry.id in hits
+            factor = DATE_MATCH_FACTOR if hit else miss
+            out.append(dataclasses.replace(c, fused=c.fused * factor, lexical=c.lexical * factor, date_match=hit))
         return out
 
     def exact_match(self, question: str) -> str | None:
@@ -176,6 +189,9 @@ class Ranker:
         """Candidates for a question; `today` reads relative dates in it ("last june")."""
         question = self.spelling.rewrite(asked_text)
         found = self.index.search(question, limit=LEXICAL_LIMIT)
+        dates = named_dates(question, today)
+        # entries about a day the question names are candidates even when neither engine finds them
+        dated_ids = [e for e, said in self._dates.items() if dates.days and mentions(dates, said)]
         lexical = {h.entry.id: h for h in found.hits}
         semantic: dict[str, tuple[float, str]] = {}
         scope_id, scope = None, 0.0
@@ -184,7 +200,7 @@ class Ranker:
             order = match.entry.argsort()[::-1][:SEMANTIC_LIMIT]
             position = self.semantic.position
             # the encoder's own top entries, then its opinion of the lexical engine's (never a missing 0)
-            for i in [*map(int, order), *(position[e] for e in lexical if e in position)]:
+            for i in [*map(int, order), *(position[e] for e in [*lexical, *dated_ids] if e in position)]:
                 semantic.setdefault(
                     self.semantic.entry_ids[i], (float(match.entry[i]), self.semantic.closest_text(match, i))
                 )
@@ -196,7 +212,7 @@ class Ranker:
         asked = question_types(question, lang)
         candidates = []
         lexical_rank = {entry_id: n for n, entry_id in enumerate(lexical)}
-        for entry_id in dict.fromkeys([*lexical, *semantic]):
+        for entry_id in dict.fromkeys([*lexical, *semantic, *dated_ids]):
             hit = lexical.get(entry_id)
             lex = hit.coverage * min(1.0, hit.score / SCORE_SATURATION) if hit else 0.0
             sim, closest = semantic.get(entry_id, (0.0, ""))
@@ -224,8 +240,7 @@ class Ranker:
                     kind_mismatch=wrong_kind,
                 )
             )
-        dates = named_dates(question, today)
-        candidates = self._weigh_dates(candidates, dates)
+        candidates = self._weigh_dates(candidates, dates, AnswerKind.EVENT in asked)
         # "what happened on jan 19": a day the knowledge's events mention makes a question on-topic
         dated = bool(asked & {AnswerKind.EVENT, AnswerKind.DATE}) and any(
             mentions(dates, self._dates[c.entry.id]) for c in candidates

@@ -244,6 +244,9 @@ class ScopeGroup(Strict):
     names: LocalizedList = Field(default_factory=LocalizedList)
     """Names (places, apps) that make a question about them: such a question is declined unless the entry
     that would answer it mentions the name ("is TikTok banned in India" is not about the US law)."""
+    names_are_subjects: bool = False
+    """True for products, apps and people: an entry is about one only if its questions, keywords or title name
+    it (an answer's passing comparison, "like Instagram", does not count). Places count wherever named."""
 
     @field_validator("examples")
     @classmethod

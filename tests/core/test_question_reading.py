@@ -181,3 +181,19 @@ def test_a_covered_subject_is_asked_back_not_declined(hybrid: Answerer) -> None:
 def test_the_basic_deadline_question_finds_the_law_s_deadline(hybrid: Answerer, question: str) -> None:
     assert hybrid.kb.entries["law-deadline"].basic
     assert hybrid.answer(question, NOW).entry_id == "law-deadline"
+
+
+@pytest.mark.parametrize(
+    ("question", "entry"),
+    [("tiktok dec 6 2024 what happened", "court-dc-circuit"), ("2025年1月19号发生了啥", "dark-shutdown")],
+)
+def test_what_happened_on_a_day_answers_with_that_day_s_events(hybrid: Answerer, question: str, entry: str) -> None:
+    reply = hybrid.answer(question, NOW)
+    assert reply.entry_id == entry
+
+
+def test_a_passing_comparison_does_not_make_an_entry_about_another_app(hybrid: Answerer) -> None:
+    ranker = hybrid.ranker
+    assert "instagram" in hybrid.kb.entries["rednote-what-is"].answer.en.lower()
+    assert ranker.qualifier("who is instagram's ceo", "deal-leadership") == ("other-apps", "instagram")
+    assert ranker.qualifier("is rednote the chinese instagram", "rednote-what-is") is None
