@@ -200,12 +200,14 @@ class Index:
             idf = self.idf[tok]
             docs_with_tok: set[int] = set()
             for name, field in self._fields.items():
+                field_weight = weight * FIELD_WEIGHTS[name] * idf * (K1 + 1)
+                lengths, avg_len = field.lengths, field.avg_len
                 for i, tf in field.postings.get(tok, {}).items():
-                    norm = K1 * (1 - B + B * field.lengths[i] / field.avg_len)
-                    scores[i] += weight * FIELD_WEIGHTS[name] * idf * tf * (K1 + 1) / (tf + norm)
+                    scores[i] += field_weight * tf / (tf + K1 * (1 - B + B * lengths[i] / avg_len))
                     docs_with_tok.add(i)
+            info = weight * self._info(tok)  # once per token, not once per document holding it
             for i in docs_with_tok:
-                matched_info[i] += weight * self._info(tok)
+                matched_info[i] += info
         query_set = frozenset(t for t, w in terms if w > 0)
         for i in scores:
             off_subject = len(self._subjects[i] - query_set)
