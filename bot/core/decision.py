@@ -73,7 +73,7 @@ def decide(ranking: Ranking, t: Thresholds) -> Decision:
     confidence = round(min(1.0, top.fused), 3)
     trusted = _lexically_trusted(ranking, t)
     if trusted is not None:
-        return Decision(Verdict.ANSWER, trusted, confidence=round(max(trusted.fused, trusted.lexical), 3))
+        return Decision(Verdict.ANSWER, trusted, confidence=round(min(1.0, max(trusted.fused, trusted.lexical)), 3))
     if ranking.scope >= t.scope_min and ranking.scope - top.semantic >= t.scope_margin and not top.date_match:
         covered = _covered(ranking, t)
         if covered is None:
@@ -144,7 +144,7 @@ def _lexical(ranking: Ranking, top: Candidate, t: Thresholds) -> Decision:
     if not top.names_anchor:
         return Decision(Verdict.SUGGEST, top)
     if top.coverage >= t.coverage and top.score >= t.min_score:
-        return Decision(Verdict.ANSWER, top, confidence=round(top.fused, 3))
+        return Decision(Verdict.ANSWER, top, confidence=round(min(1.0, top.fused), 3))
     if top.coverage >= t.suggest_coverage and top.score >= t.min_score / 2:
-        return Decision(Verdict.SUGGEST, top, confidence=round(top.fused, 3))
+        return Decision(Verdict.SUGGEST, top, confidence=round(min(1.0, top.fused), 3))
     return Decision(Verdict.UNKNOWN, top)
