@@ -73,7 +73,7 @@ class Report:
 
     @property
     def accuracy(self) -> float:
-        return sum(1 for o in self.outcomes if not o.why) / len(self.outcomes) if self.outcomes else 0.0
+        return self.share("right")
 
     def share(self, kind: str) -> float:
         """The share of questions with this outcome (`KINDS`)."""

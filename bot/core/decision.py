@@ -75,7 +75,8 @@ def decide(ranking: Ranking, t: Thresholds) -> Decision:
     if trusted is not None:
         return Decision(Verdict.ANSWER, trusted, confidence=round(min(1.0, max(trusted.fused, trusted.lexical)), 3))
     if ranking.scope >= t.scope_min and ranking.scope - top.semantic >= t.scope_margin and not top.date_match:
-        covered = _covered(ranking, t)
+        # a subject the knowledge covers is never declined as off-topic
+        covered = _lexical_first(ranking, t, t.covered_subject)
         if covered is None:
             return Decision(Verdict.OUT_OF_SCOPE, top, ranking.scope_id, confidence)
         # the words name a subject the knowledge covers, the question reads like one it declines: ask back
@@ -99,12 +100,10 @@ def decide(ranking: Ranking, t: Thresholds) -> Decision:
 def _lexically_trusted(ranking: Ranking, t: Thresholds) -> Candidate | None:
     """The lexical engine's first entry when it covers nearly all of an on-topic question and the encoder
     does not find the question closer to something the bot declines: names and numbers are its strength."""
-    first = min(ranking.candidates, key=lambda c: c.lexical_rank)
     if ranking.lang == "zh":  # Chinese is matched on character pairs: coverage says less there
         return None
-    if first.lexical_rank != 0 or not ranking.on_topic or not first.names_anchor or first.kind_mismatch:
-        return None
-    if first.coverage < t.lexical_trust or first.score < t.min_score:
+    first = _lexical_first(ranking, t, t.lexical_trust)
+    if first is None:
         return None
     if ranking.scope >= t.scope_min and ranking.scope - first.semantic >= t.scope_margin:
         return None
@@ -113,13 +112,13 @@ def _lexically_trusted(ranking: Ranking, t: Thresholds) -> Candidate | None:
     return first
 
 
-def _covered(ranking: Ranking, t: Thresholds) -> Candidate | None:
-    """The lexical engine's first entry when it covers nearly all of an on-topic question with the subject
-    it names: a subject the knowledge covers is never declined as off-topic."""
+def _lexical_first(ranking: Ranking, t: Thresholds, coverage: float) -> Candidate | None:
+    """The lexical engine's first entry when it names the question's subject, gives the kind of answer asked
+    for and covers at least `coverage` of an on-topic question."""
     first = min(ranking.candidates, key=lambda c: c.lexical_rank)
     if first.lexical_rank != 0 or not ranking.on_topic or not first.names_anchor or first.kind_mismatch:
         return None
-    if first.coverage < t.covered_subject or first.score < t.min_score:
+    if first.coverage < coverage or first.score < t.min_score:
         return None
     return first
 

@@ -189,7 +189,8 @@ class Index:
         total_info = sum(self._info(t) for t, _ in terms)
         on_topic = not self.anchors or any(weight > 0 and tok in self.anchors for tok, weight in terms)
         known = sum(1 for _, weight in terms if weight > 0)
-        query_anchors = frozenset(t for t, w in terms if w > 0) & self.anchors
+        query_set = frozenset(t for t, w in terms if w > 0)
+        query_anchors = query_set & self.anchors
         if not terms:
             return Search([], on_topic, known)
         scores: dict[int, float] = defaultdict(float)
@@ -208,7 +209,6 @@ class Index:
             info = weight * self._info(tok)  # once per token, not once per document holding it
             for i in docs_with_tok:
                 matched_info[i] += info
-        query_set = frozenset(t for t, w in terms if w > 0)
         for i in scores:
             off_subject = len(self._subjects[i] - query_set)
             unmentioned = len(query_anchors - self._entry_tokens[i])

@@ -49,14 +49,19 @@ _ZH_RESTRICT = re.compile("被禁|禁用|禁止|封禁|封杀|下架|关停|关�
 _ZH_ALLOW = re.compile("能用|可以用|还能|可用|合法|允许|恢复|回来|上架|安全|正常")
 
 
+def _without_lead(text: str) -> str:
+    """An English question without the words that open chat messages ("so", "ok", "wait" ...)."""
+    while (stripped := _EN_LEAD.sub("", text)) != text:
+        text = stripped
+    return text
+
+
 def is_yes_no(question: str, lang: Lang) -> bool:
     """True for a closed question ("Is TikTok banned?", "TikTok被禁了吗？"), not for "what/when/why" ones."""
     text = question.strip()
     if lang == "zh":
         return bool(_ZH_YES_NO.search(text)) and not re.search("什么|啥|哪|怎么|为什么|为啥|多少|几|谁|何时", text)
-    while (stripped := _EN_LEAD.sub("", text)) != text:
-        text = stripped
-    return bool(_EN_YES_NO.match(text))
+    return bool(_EN_YES_NO.match(_without_lead(text)))
 
 
 def orientation(question: str, lang: Lang) -> tuple[int, int] | None:
@@ -84,10 +89,7 @@ def _past(question: str, lang: Lang) -> bool:
     """Whether a yes/no question asks about the past ("was it gone for a while?") rather than now."""
     if lang == "zh":
         return bool(_ZH_PAST.search(question))
-    text = question.strip()
-    while (stripped := _EN_LEAD.sub("", text)) != text:
-        text = stripped
-    return bool(_EN_PAST.match(text))
+    return bool(_EN_PAST.match(_without_lead(question.strip())))
 
 
 def yes_no_prefix(question: str, canonical: str, polarity: Polarity | None, lang: Lang) -> str | None:

@@ -39,9 +39,9 @@ BASIC_FACTOR = 1.05
 """A basic question's entry (`basic: true`) gains this much: newcomers ask it far more than its neighbours."""
 DATE_MATCH_FACTOR = 1.2
 DATE_MISS_FACTOR = 0.75
+"""When a question names a date and some candidate mentions it, those that do gain, those that do not lose."""
 EVENT_DATE_MISS_FACTOR = 0.5
 """What happened on a day: an entry that does not mention that day is hardly the answer."""
-"""When a question names a date and some candidate mentions it, those that do gain, those that do not lose."""
 TYPO_RATIO = 75.0
 """Two words this alike (rapidfuzz ratio) are one word misspelled."""
 NEAR_EXACT = 92.0
@@ -127,8 +127,11 @@ class Ranker:
         names = sorted(self._name_group, key=len, reverse=True)  # "south africa" before "africa"
         self._names = re.compile(rf"(?<![a-z])({'|'.join(map(re.escape, names))})(?![a-z])") if names else None
         self._subject_names = {
-            name.lower() for group in kb.out_of_scope if group.names_are_subjects for name in group.names.en
-        } | {name.lower() for group in kb.out_of_scope if group.names_are_subjects for name in group.names.zh}
+            name.lower()
+            for group in kb.out_of_scope
+            if group.names_are_subjects
+            for name in (*group.names.en, *group.names.zh)
+        }
         self._about = {
             entry.id: " ".join(
                 [
@@ -191,7 +194,7 @@ class Ranker:
         found = self.index.search(question, limit=LEXICAL_LIMIT)
         dates = named_dates(question, today)
         # entries about a day the question names are candidates even when neither engine finds them
-        dated_ids = [e for e, said in self._dates.items() if dates.days and mentions(dates, said)]
+        dated_ids = [e for e, said in self._dates.items() if mentions(dates, said)] if dates.days else []
         lexical = {h.entry.id: h for h in found.hits}
         semantic: dict[str, tuple[float, str]] = {}
         scope_id, scope = None, 0.0
@@ -242,9 +245,7 @@ class Ranker:
             )
         candidates = self._weigh_dates(candidates, dates, AnswerKind.EVENT in asked)
         # "what happened on jan 19": a day the knowledge's events mention makes a question on-topic
-        dated = bool(asked & {AnswerKind.EVENT, AnswerKind.DATE}) and any(
-            mentions(dates, self._dates[c.entry.id]) for c in candidates
-        )
+        dated = bool(asked & {AnswerKind.EVENT, AnswerKind.DATE}) and any(c.date_match for c in candidates)
         if self.semantic is not None:
             candidates.sort(key=lambda c: c.fused, reverse=True)
         else:  # lexical-only keeps the index's own order, but for the kind of answer asked for
