@@ -37,8 +37,8 @@ def curation_problems(kb: KnowledgeBase) -> list[str]:
 
 
 def kind_warnings(kb: KnowledgeBase) -> list[str]:
-    """Entries that do not say what kinds of answer they give (`answers`): every question matches them
-    as if they gave any kind."""
+    """Entries that do not say what kinds of answer they give (`answers`): every question asking for a date,
+    a reason, a person or a number counts them as giving the wrong kind."""
     return [
         f"entry {e.id}: no answer kinds (answers: date, reason, person ...)"
         for e in kb.entries.values()
@@ -71,7 +71,7 @@ def kb_check(root: Path, today: dt.date) -> int:
     missing = curation_problems(kb)
     for line in missing:
         print(f"error: {line}", file=sys.stderr)
-    for warning in source_warnings(kb):
+    for warning in [*kind_warnings(kb), *source_warnings(kb)]:
         print(f"warning: {warning}", file=sys.stderr)
     if missing:
         print(f"kb check: {len(missing)} problem(s)", file=sys.stderr)

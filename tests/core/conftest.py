@@ -71,6 +71,7 @@ def entry(entry_id: str, en_q: list[str], zh_q: list[str], en_a: str, zh_a: str,
         "as_of": "2025-01-17",
         "checked": "2025-01-17",
         "short": extra.pop("short", {"en": f"In short: {entry_id}.", "zh": f"简短回答：{entry_id}。"}),
+        "answers": extra.pop("answers", ["date", "reason", "person", "number", "status"]),
         **extra,
     }
 

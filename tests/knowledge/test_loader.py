@@ -168,3 +168,15 @@ def test_kb_check_warns_about_an_entry_without_answer_kinds() -> None:
     first = next(iter(kb.entries.values()))
     stripped = dataclasses.replace(kb, entries={first.id: first.model_copy(update={"answers": []})})
     assert kind_warnings(stripped) == [f"entry {first.id}: no answer kinds (answers: date, reason, person ...)"]
+
+
+def test_kb_check_prints_a_warning_for_an_entry_without_answer_kinds(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write_kb(
+        tmp_path,
+        [{k: v for k, v in e.items() if k != "answers"} if i == 0 else e for i, e in enumerate(SAMPLE_ENTRIES)],
+    )
+    assert kb_check(tmp_path, dt.date(2026, 12, 6)) == 0
+    first = SAMPLE_ENTRIES[0]["id"]
+    assert f"warning: entry {first}: no answer kinds (answers: date, reason, person ...)" in capsys.readouterr().err
