@@ -17,11 +17,12 @@ import sys
 import tempfile
 import time
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 from bot.core.answering import Answerer
 from bot.engine import AnswererFactory
-from bot.knowledge.loader import load_knowledge
+from bot.knowledge.loader import KnowledgeBase, load_knowledge
 from bot.settings import PROJECT_ROOT, Settings
 
 BUDGETS = {True: (5.0, 1.5), False: (2.0, 1.0)}
@@ -64,6 +65,54 @@ def run_answer_bench(
             seed = DEFAULT_SEED if seed is None else seed
             return _run_scaled_bench(settings, files, rounds, scale=scale, seed=seed, tmp=Path(tmp))
     p99_budget, cold_budget = BUDGETS[settings.semantic]
+    warm = _warm_run(settings, files, rounds)
+    cold = _cold_start()
+    rss_mb = _peak_rss_with_adapters()
+    return "\n".join(
+        [
+            f"engine: {_engine(settings)}",
+            *warm.latency_lines(),
+            f"  p99 / budget ({p99_budget} ms): {warm.p99 / p99_budget:.2f}",
+            warm.load_line(),
+            f"cold `banbot ask`: {cold:.3f} s  (ratio to budget {cold_budget} s: {cold / cold_budget:.2f})",
+            f"peak memory, engine plus both adapters' libraries: {rss_mb:.1f} MiB  "
+            f"(ratio to budget {RSS_BUDGET_MB:.0f} MiB: {rss_mb / RSS_BUDGET_MB:.2f})",
+        ]
+    )
+
+
+@dataclass(frozen=True)
+class _WarmRun:
+    """Answers timed in this process, after loading the knowledge and building the engine."""
+
+    kb: KnowledgeBase
+    questions: int
+    rounds: int
+    samples: list[float]
+    """Milliseconds per answer, sorted."""
+    load_s: float
+    build_s: float
+
+    @property
+    def p99(self) -> float:
+        return percentile(self.samples, 99)
+
+    def latency_lines(self) -> list[str]:
+        p50, p95, p99 = (percentile(self.samples, p) for p in (50, 95, 99))
+        return [
+            f"answers: {len(self.samples)} timed ({self.questions} questions x {self.rounds} rounds)",
+            f"  p50 {p50:.3f} ms  p95 {p95:.3f} ms  p99 {p99:.3f} ms  max {self.samples[-1]:.3f} ms  "
+            f"mean {statistics.fmean(self.samples):.3f} ms",
+        ]
+
+    def load_line(self, note: str = "") -> str:
+        return (
+            f"load knowledge {1000 * self.load_s:.1f} ms, build index {1000 * self.build_s:.1f} ms "
+            f"({len(self.kb.entries)} entries{note})"
+        )
+
+
+def _warm_run(settings: Settings, files: list[Path], rounds: int) -> _WarmRun:
     t0 = time.perf_counter()
     kb = load_knowledge(settings.knowledge_dir)
     t1 = time.perf_counter()
@@ -71,27 +120,19 @@ def run_answer_bench(
     t2 = time.perf_counter()
     questions = _questions(files, answerer)
     samples = _timed_answers(answerer, questions, rounds)
-    p50, p95, p99 = (percentile(samples, p) for p in (50, 95, 99))
-    cold = _cold_start()
-    import discord  # noqa: F401 - measured as a running bot holds them
+    return _WarmRun(kb, len(questions), max(1, rounds), samples, t1 - t0, t2 - t1)
+
+
+def _peak_rss_with_adapters() -> float:
+    """Peak resident MiB of this process once both adapters' libraries are loaded, as a running bot holds them."""
+    import discord  # noqa: F401
     import telegram.ext  # noqa: F401
 
-    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    engine = "hybrid (lexical + sentence encoder)" if settings.semantic else "lexical only (BANBOT_SEMANTIC=off)"
-    return "\n".join(
-        [
-            f"engine: {engine}",
-            f"answers: {len(samples)} timed ({len(questions)} questions x {max(1, rounds)} rounds)",
-            f"  p50 {p50:.3f} ms  p95 {p95:.3f} ms  p99 {p99:.3f} ms  max {samples[-1]:.3f} ms  "
-            f"mean {statistics.fmean(samples):.3f} ms",
-            f"  p99 / budget ({p99_budget} ms): {p99 / p99_budget:.2f}",
-            f"load knowledge {1000 * (t1 - t0):.1f} ms, build index {1000 * (t2 - t1):.1f} ms "
-            f"({len(kb.entries)} entries)",
-            f"cold `banbot ask`: {cold:.3f} s  (ratio to budget {cold_budget} s: {cold / cold_budget:.2f})",
-            f"peak memory, engine plus both adapters' libraries: {rss_mb:.1f} MiB  "
-            f"(ratio to budget {RSS_BUDGET_MB:.0f} MiB: {rss_mb / RSS_BUDGET_MB:.2f})",
-        ]
-    )
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _engine(settings: Settings) -> str:
+    return "hybrid (lexical + sentence encoder)" if settings.semantic else "lexical only (BANBOT_SEMANTIC=off)"
 
 
 def _cold_start(runs: int = 3) -> float:
@@ -152,21 +193,12 @@ def _run_scaled_bench(settings: Settings, files: list[Path], rounds: int, *, sca
     }
     first_s, first_rss = _ask_process(env)  # the vector cache is empty: this one embeds the scaled knowledge
     scaled = settings.model_copy(update={"knowledge_dir": knowledge, "cache_dir": cache})
-    t0 = time.perf_counter()
-    kb = load_knowledge(knowledge)
-    t1 = time.perf_counter()
-    answerer = AnswererFactory.from_settings(scaled)(kb)
-    t2 = time.perf_counter()
-    questions = _questions(files, answerer)
-    samples = _timed_answers(answerer, questions, rounds)
-    p50, p95, p99 = (percentile(samples, p) for p in (50, 95, 99))
+    warm_run = _warm_run(scaled, files, rounds)
     cold_runs = [_ask_process(env) for _ in range(SCALED_COLD_RUNS)]
     cold = statistics.median(s for s, _ in cold_runs)
     ask_rss = max(rss for _, rss in cold_runs)
-    import discord  # noqa: F401 - measured as a running bot holds them
-    import telegram.ext  # noqa: F401
-
-    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    rss_mb = _peak_rss_with_adapters()
+    kb = warm_run.kb
     entries = list(kb.entries.values())
     n_questions = sum(len(e.questions.en) + len(e.questions.zh) for e in entries)
     texts = n_questions + 2 * len(entries) + sum(len(g.examples.en) + len(g.examples.zh) for g in kb.out_of_scope)
@@ -176,19 +208,15 @@ def _run_scaled_bench(settings: Settings, files: list[Path], rounds: int, *, sca
         cold_note = "vector cache already warm for this knowledge, "
     else:
         cache_note, warm, first, cold_note = "", "", "on it (lexical only: nothing to embed)", ""
-    engine = "hybrid (lexical + sentence encoder)" if settings.semantic else "lexical only (BANBOT_SEMANTIC=off)"
     return "\n".join(
         [
-            f"engine: {engine}",
+            f"engine: {_engine(settings)}",
             f"knowledge at scale {scale}: {len(entries):,} entries ({len(entries) // scale:,} original, "
             f"{scale - 1} perturbed copies of each, seed {seed}), {n_questions:,} alternate questions; written to a "
             f"temporary directory in {written:.1f} s{cache_note} (removed afterwards)",
-            f"answers: {len(samples)} timed ({len(questions)} questions x {max(1, rounds)} rounds)",
-            f"  p50 {p50:.3f} ms  p95 {p95:.3f} ms  p99 {p99:.3f} ms  max {samples[-1]:.3f} ms  "
-            f"mean {statistics.fmean(samples):.3f} ms",
-            f"  p99 {_ratio(p99, p99_budget, 'ms', where)}",
-            f"load knowledge {1000 * (t1 - t0):.1f} ms, build index {1000 * (t2 - t1):.1f} ms "
-            f"({len(entries)} entries{warm})",
+            *warm_run.latency_lines(),
+            f"  p99 {_ratio(warm_run.p99, p99_budget, 'ms', where)}",
+            warm_run.load_line(warm),
             f"first `banbot ask` {first}: {first_s:.3f} s, peak {first_rss:.1f} MiB resident",
             f"cold `banbot ask`, {cold_note}median of {len(cold_runs)} fresh processes: "
             f"{cold:.3f} s  {_ratio(cold, cold_budget, 's', where)}",
