@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 
+from bot.core.tokens import phrase_alternation
 from bot.knowledge.schema import Spelling
 from bot.types import CJK_RUN
 
@@ -31,8 +32,8 @@ class ChatSpelling:
                 key = variant.lower()
                 (cjk if CJK_RUN.search(key) else latin).setdefault(key, spelling.write)
         self._latin, self._cjk = latin, cjk
-        self._latin_re = _alternation(latin, _LATIN_EDGE, re.IGNORECASE)
-        self._cjk_re = _alternation(cjk, "(?:{})", 0)
+        self._latin_re = phrase_alternation(latin, _LATIN_EDGE, spacing=r"[\s\-]+", flags=re.IGNORECASE)
+        self._cjk_re = phrase_alternation(cjk, "(?:{})")
         self._correct = correct
 
     def rewrite(self, question: str) -> str:
@@ -59,10 +60,3 @@ class ChatSpelling:
         if self._correct is None or not word.islower():  # names and acronyms are left alone
             return word
         return self._correct(word) or word
-
-
-def _alternation(phrases: dict[str, str], frame: str, flags: int) -> re.Pattern[str] | None:
-    if not phrases:
-        return None
-    ordered = sorted(phrases, key=len, reverse=True)
-    return re.compile(frame.format("|".join(re.escape(p).replace(r"\ ", r"[\s\-]+") for p in ordered)), flags)

@@ -73,16 +73,8 @@ class SynonymMap:
         self._latin_by_shape: dict[str, str] = {}
         for key, token in latin.items():
             self._latin_by_shape.setdefault(_shape(key), token)
-        self._latin_re = self._alternation(latin, r"(?<![a-z0-9])(?:{})(?![a-z0-9])")
-        self._cjk_re = self._alternation(cjk, "(?:{})")
-
-    @staticmethod
-    def _alternation(phrases: dict[str, str], frame: str) -> re.Pattern[str] | None:
-        if not phrases:
-            return None
-        ordered = sorted(phrases, key=len, reverse=True)
-        body = "|".join(re.escape(p).replace(r"\ ", r"[\s\-]*") for p in ordered)
-        return re.compile(frame.format(body))
+        self._latin_re = phrase_alternation(latin, r"(?<![a-z0-9])(?:{})(?![a-z0-9])")
+        self._cjk_re = phrase_alternation(cjk, "(?:{})")
 
     def apply(self, text: str) -> str:
         """Lowercased `text` with every variant replaced by ' canonical '."""
@@ -92,6 +84,17 @@ class SynonymMap:
         if self._latin_re is not None:
             text = self._latin_re.sub(lambda m: f" {self._latin_by_shape.get(_shape(m[0]), m[0])} ", text)
         return text
+
+
+def phrase_alternation(
+    phrases: Iterable[str], frame: str, *, spacing: str = r"[\s\-]*", flags: int = 0
+) -> re.Pattern[str] | None:
+    """One pattern matching any of `phrases`, longest first (so "抖音国际版" wins over "抖音"), a space inside a
+    phrase matching `spacing`, the alternation put in `frame`'s {}; None for no phrases."""
+    ordered = sorted(phrases, key=len, reverse=True)
+    if not ordered:
+        return None
+    return re.compile(frame.format("|".join(re.escape(p).replace(r"\ ", spacing) for p in ordered)), flags)
 
 
 def _shape(phrase: str) -> str:
