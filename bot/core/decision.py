@@ -30,9 +30,12 @@ class Thresholds:
     scope_margin: float = 0.0
     """... when it is at least this much more similar than the best entry."""
     lexical_trust: float = 0.5
+    """The lexical engine's first entry is answered when it covers this share of an on-topic question ..."""
     trust_semantic_gap: float = 0.15
-    """... unless the encoder finds another entry more similar by more than this."""
-    """The lexical engine's first entry is answered when it covers this share of an on-topic question."""
+    """... unless the encoder finds another entry more similar by more than this ..."""
+    lexical_lead: float = 0.1
+    """... and when its lexical confidence leads every other candidate's by this much: among entries that all
+    cover the question, the lexical order is a tie-break on raw term counts, not evidence."""
     unanchored_semantic: float = 0.5
     """A question naming no anchor term (TikTok, RedNote ...) is answered when an entry is this similar."""
     strong_semantic: float = 0.5
@@ -40,6 +43,11 @@ class Thresholds:
     covered_subject: float = 0.8
     """A lexical match covering this share of an on-topic question is a subject the knowledge covers: an
     out-of-scope group does not decline it outright ("oracle stake?"); the bot asks back instead."""
+    scope_rival: float = 0.1
+    weak_coverage: float = 0.3
+    """An answer resting on the encoder alone (lexical coverage below `weak_coverage`) while an out-of-scope
+    group is within `scope_rival` of its similarity is a guess between "about this entry" and "about something
+    the bot does not cover" ("what happens to my creator fund payments if tiktok gets banned"): ask back."""
     clarify_margin: float = 0.03
     clarify_below: float = 0.4
     """Two entries within `clarify_margin` of each other, the first below `clarify_below`: the evidence is
@@ -89,7 +97,7 @@ def decide(ranking: Ranking, t: Thresholds) -> Decision:
     if not top.names_anchor and top.semantic < t.strong_semantic:
         return Decision(Verdict.SUGGEST, top, confidence=confidence)
     if top.fused >= t.answer:
-        if _split(ranking, t):
+        if _split(ranking, t) or _rivalled_by_scope(ranking, top, t):
             return Decision(Verdict.SUGGEST, top, confidence=confidence)
         return Decision(Verdict.ANSWER, top, confidence=confidence)
     if top.fused >= t.suggest:
@@ -109,6 +117,8 @@ def _lexically_trusted(ranking: Ranking, t: Thresholds) -> Candidate | None:
         return None
     if max(c.semantic for c in ranking.candidates) - first.semantic > t.trust_semantic_gap:
         return None  # the encoder finds another entry clearly closer
+    if first.lexical - max((c.lexical for c in ranking.candidates if c is not first), default=0.0) < t.lexical_lead:
+        return None  # other entries match the words as well: the fused order decides
     return first
 
 
@@ -128,6 +138,17 @@ def _split(ranking: Ranking, t: Thresholds) -> bool:
     top, *rest = ranking.candidates
     second = rest[0].fused if rest else 0.0
     return top.fused < t.clarify_below and top.fused - second < t.clarify_margin
+
+
+def _rivalled_by_scope(ranking: Ranking, top: Candidate, t: Thresholds) -> bool:
+    """The encoder alone vouches for the entry, and finds the question nearly as close to a kind of question
+    the bot declines."""
+    return (
+        top.coverage < t.weak_coverage
+        and not top.date_match
+        and ranking.scope >= t.scope_min
+        and ranking.scope - top.semantic >= -t.scope_rival
+    )
 
 
 def _decline(ranking: Ranking, t: Thresholds) -> Decision:

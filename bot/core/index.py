@@ -68,6 +68,8 @@ class Search:
     """How many of the question's words the knowledge uses."""
     anchors: frozenset[str] = frozenset()
     """The anchor terms the question names."""
+    subjects: frozenset[str] = frozenset()
+    """The anchors named and those they are `part_of` (ByteDance names TikTok's subject too)."""
 
 
 @dataclass(slots=True)
@@ -114,6 +116,13 @@ class Index:
             if group.anchor
             for tok in tokenize(canonical_token(group.canonical), self.synonyms)
         )
+        self._part_of = {
+            tok: whole
+            for group in kb.synonyms
+            if group.anchor and group.part_of
+            for tok in tokenize(canonical_token(group.canonical), self.synonyms)
+            for whole in tokenize(canonical_token(group.part_of), self.synonyms)
+        }
         self._subjects = [self._principal_anchors(qs) for qs in self._questions]
         self.subjects = {entry.id: subjects for entry, subjects in zip(self.entries, self._subjects, strict=True)}
         """What each entry is about: the anchors most of its questions name (RedNote, the court ...)."""
@@ -225,7 +234,8 @@ class Index:
             )
             for n, i in enumerate(ranked[:limit])
         ]
-        return Search(hits, on_topic, known, query_anchors)
+        named = query_anchors | {self._part_of[a] for a in query_anchors if a in self._part_of}
+        return Search(hits, on_topic, known, query_anchors, named)
 
     def _best_question(self, i: int, query: frozenset[str]) -> str:
         best, best_overlap = self._questions[i][0][0], -1.0

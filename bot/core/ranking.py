@@ -227,7 +227,7 @@ class Ranker:
             if self._entries[entry_id].basic:
                 fused *= BASIC_FACTOR
             subjects = self.index.subjects[entry_id]
-            if found.anchors and subjects and not subjects & found.anchors:
+            if found.subjects and subjects and not subjects & found.subjects:
                 lex, fused = lex * OTHER_SUBJECT_FACTOR, fused * OTHER_SUBJECT_FACTOR
             candidates.append(
                 Candidate(

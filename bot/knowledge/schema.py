@@ -232,6 +232,9 @@ class SynonymGroup(Strict):
     anchor: bool = False
     """True for terms that mark a question as on-topic (TikTok, RedNote, ByteDance, the ban ...). The bot only
     answers questions that mention at least one anchor; generic terms (users, data, people) are not anchors."""
+    part_of: Annotated[str, Field(pattern=r"^[a-z0-9_]+$")] | None = None
+    """An anchor whose subject is also another's (`bytedance` is `part_of: tiktok`, its owner): a question naming
+    it is not about another subject than entries about that one."""
 
 
 class ScopeGroup(Strict):

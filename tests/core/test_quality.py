@@ -21,19 +21,21 @@ EVAL = PROJECT_ROOT / "eval"
 HYBRID_FLOORS = {
     # set: (least share right, most share confidently wrong)
     "dev.jsonl": (0.96, 0.02),
-    "fresh-holdout.jsonl": (0.95, 0.04),
-    "fresh-holdout-2.jsonl": (0.94, 0.05),
-    "fresh-holdout-3.jsonl": (0.94, 0.06),
+    "fresh-holdout.jsonl": (0.97, 0.02),
+    "fresh-holdout-2.jsonl": (0.93, 0.05),
+    "fresh-holdout-3.jsonl": (0.94, 0.05),
     "fresh-holdout-4.jsonl": (0.94, 0.04),
-    "fresh-holdout-5.jsonl": (0.93, 0.05),
-    "fresh-holdout-6.jsonl": (0.93, 0.05),
-    "law-paraphrases.jsonl": (0.95, 0.03),
-    "rednote-paraphrases.jsonl": (0.95, 0.03),
-    "member-7.jsonl": (0.91, 0.06),
-    "member-8.jsonl": (0.86, 0.07),
-    "member-9.jsonl": (0.83, 0.08),
-    "member-10.jsonl": (0.87, 0.06),
-    "member-11.jsonl": (0.83, 0.09),
+    "fresh-holdout-5.jsonl": (0.96, 0.03),
+    "fresh-holdout-6.jsonl": (0.93, 0.04),
+    "law-paraphrases.jsonl": (0.95, 0.04),
+    "rednote-paraphrases.jsonl": (0.94, 0.04),
+    "member-7.jsonl": (0.93, 0.055),
+    "member-8.jsonl": (0.9, 0.07),
+    "member-9.jsonl": (0.89, 0.07),
+    "member-10.jsonl": (0.93, 0.035),
+    "member-11.jsonl": (0.91, 0.06),
+    "member-12.jsonl": (0.91, 0.07),
+    "member-13.jsonl": (0.89, 0.08),
 }
 """Member-style sets (member-*) are typed the way members type; their first runs are in eval/README.md."""
 LEXICAL_FLOORS = {"dev.jsonl": 0.95, "fresh-holdout.jsonl": 0.9, "law-paraphrases.jsonl": 0.9}

@@ -125,17 +125,17 @@ def hybrid() -> Answerer:
 
 
 @pytest.mark.parametrize(
-    ("question", "entry"),
+    ("question", "entries"),
     [
-        ("wen is tiktok getting bannd??", "law-deadline"),
-        ("what happened on jan 19 2025", "dark-shutdown"),
-        ("when was the supreme court ruling on tiktok", "court-supreme-court"),
+        ("wen is tiktok getting bannd??", {"law-deadline"}),
+        ("what happened on jan 19 2025", {"dark-shutdown", "dark-restored"}),
+        ("when was the supreme court ruling on tiktok", {"court-supreme-court"}),
     ],
 )
 def test_member_spellings_dates_and_near_exact_questions_find_their_entry(
-    hybrid: Answerer, question: str, entry: str
+    hybrid: Answerer, question: str, entries: set[str]
 ) -> None:
-    assert hybrid.answer(question, NOW).entry_id == entry
+    assert hybrid.answer(question, NOW).entry_id in entries
 
 
 @pytest.mark.parametrize("question", ["Who is the CEO of Instagram?", "When does the next iPhone come out?"])
@@ -177,6 +177,37 @@ def test_a_covered_subject_is_asked_back_not_declined(hybrid: Answerer) -> None:
     assert decide(ranking, Thresholds()).verdict is Verdict.OUT_OF_SCOPE
 
 
+def test_naming_bytedance_names_tiktok_s_subject(hybrid: Answerer) -> None:
+    search = hybrid.index.search("by what date did bytedance need to divest")
+    assert "tiktok" in search.subjects and "tiktok" not in search.anchors
+    assert "tiktok" in hybrid.index.subjects["law-deadline"]
+    assert hybrid.answer("by what date did bytedance need to divest", NOW).entry_id == "law-deadline"
+
+
+def test_an_encoder_only_answer_rivalled_by_a_declined_kind_gets_a_question_back(hybrid: Answerer) -> None:
+    ids = list(hybrid.kb.entries)
+    weak = dataclasses.replace(_candidate(hybrid, ids[0], 0.45), coverage=0.2, semantic=0.66)
+    ranking = Ranking([weak, _candidate(hybrid, ids[1], 0.2)], False, True, 2, "app-howto", 0.6, semantic=True)
+    assert decide(ranking, Thresholds()).verdict is Verdict.SUGGEST
+    covered = dataclasses.replace(weak, coverage=0.6)
+    assert decide(dataclasses.replace(ranking, candidates=[covered, ranking.candidates[1]]), Thresholds()).verdict is (
+        Verdict.ANSWER
+    )
+    far = dataclasses.replace(ranking, scope=0.5)  # the declined kind is clearly less similar
+    assert decide(far, Thresholds()).verdict is Verdict.ANSWER
+
+
+def test_the_lexical_first_entry_is_trusted_only_when_it_leads_on_the_words(hybrid: Answerer) -> None:
+    ids = list(hybrid.kb.entries)
+    first = dataclasses.replace(_candidate(hybrid, ids[0], 0.5), lexical=0.74, lexical_rank=0, coverage=0.74)
+    fused_top = dataclasses.replace(_candidate(hybrid, ids[1], 0.67), lexical=0.77, lexical_rank=1, coverage=0.77)
+    tied = Ranking([fused_top, first], False, True, 4, semantic=True)
+    assert decide(tied, Thresholds()).candidate is fused_top
+    behind = dataclasses.replace(fused_top, lexical=0.5, coverage=0.5)
+    leading = Ranking([behind, first], False, True, 4, semantic=True)
+    assert decide(leading, Thresholds()).candidate is first
+
+
 @pytest.mark.parametrize("question", ["what was the original tiktok deadline", "TikTok那个deadline是哪天"])
 def test_the_basic_deadline_question_finds_the_law_s_deadline(hybrid: Answerer, question: str) -> None:
     assert hybrid.kb.entries["law-deadline"].basic
@@ -184,12 +215,17 @@ def test_the_basic_deadline_question_finds_the_law_s_deadline(hybrid: Answerer, 
 
 
 @pytest.mark.parametrize(
-    ("question", "entry"),
-    [("tiktok dec 6 2024 what happened", "court-dc-circuit"), ("2025年1月19号发生了啥", "dark-shutdown")],
+    ("question", "entries"),
+    [
+        ("tiktok dec 6 2024 what happened", {"court-dc-circuit"}),
+        ("2025年1月19号发生了啥", {"dark-shutdown", "dark-restored"}),  # it went dark and came back that day
+    ],
 )
-def test_what_happened_on_a_day_answers_with_that_day_s_events(hybrid: Answerer, question: str, entry: str) -> None:
+def test_what_happened_on_a_day_answers_with_that_day_s_events(
+    hybrid: Answerer, question: str, entries: set[str]
+) -> None:
     reply = hybrid.answer(question, NOW)
-    assert reply.entry_id == entry
+    assert reply.entry_id in entries
 
 
 def test_a_passing_comparison_does_not_make_an_entry_about_another_app(hybrid: Answerer) -> None:
