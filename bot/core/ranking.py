@@ -19,6 +19,7 @@ from bot.core.index import Index
 from bot.core.language import detect_language
 from bot.core.models import Lang
 from bot.core.named_dates import NamedDates, mentions, named_dates
+from bot.core.ordinals import entry_ordinals, ordinals
 from bot.core.qtype import mismatch, question_types
 from bot.core.semantic import SemanticIndex
 from bot.core.spelling import ChatSpelling
@@ -40,6 +41,12 @@ BASIC_FACTOR = 1.05
 DATE_MATCH_FACTOR = 1.2
 DATE_MISS_FACTOR = 0.75
 """When a question names a date and some candidate mentions it, those that do gain, those that do not lose."""
+ORDINAL_MATCH_FACTOR = 1.2
+ORDINAL_MISS_FACTOR = 0.6
+ORDINAL_NONE_FACTOR = 0.8
+"""When a question names the first, second ... of a series (of extensions, orders) and some candidate is
+about that one, candidates about it gain, those about another of the series lose much and those about no
+place in it lose a little."""
 EVENT_DATE_MISS_FACTOR = 0.5
 """What happened on a day: an entry that does not mention that day is hardly the answer."""
 TYPO_RATIO = 75.0
@@ -116,6 +123,9 @@ class Ranker:
         self._entries = kb.entries
         self._answers = {entry.id: frozenset(entry.answers) for entry in kb.entries.values()}
         self._dates = {entry.id: named_dates(_dated_text(entry)) for entry in kb.entries.values()}
+        self._ordinals = {
+            entry.id: entry_ordinals([*entry.questions.en, *entry.questions.zh]) for entry in kb.entries.values()
+        }
         self._exact: dict[str, str] = {}
         for entry in kb.entries.values():
             for question in (*entry.questions.en, *entry.questions.zh):
@@ -174,6 +184,17 @@ class Ranker:
             hit = c.entry.id in hits
             factor = DATE_MATCH_FACTOR if hit else miss
             out.append(dataclasses.replace(c, fused=c.fused * factor, lexical=c.lexical * factor, date_match=hit))
+        return out
+
+    def _weigh_ordinals(self, candidates: list[Candidate], asked: frozenset[int]) -> list[Candidate]:
+        """Candidates about the place in a series the question names gain; those about another place lose."""
+        if not asked or not any(asked & self._ordinals[c.entry.id] for c in candidates):
+            return candidates
+        out = []
+        for c in candidates:
+            places = self._ordinals[c.entry.id]
+            factor = ORDINAL_MATCH_FACTOR if asked & places else ORDINAL_MISS_FACTOR if places else ORDINAL_NONE_FACTOR
+            out.append(dataclasses.replace(c, fused=c.fused * factor, lexical=c.lexical * factor))
         return out
 
     def exact_match(self, question: str) -> str | None:
@@ -244,6 +265,7 @@ class Ranker:
                 )
             )
         candidates = self._weigh_dates(candidates, dates, AnswerKind.EVENT in asked)
+        candidates = self._weigh_ordinals(candidates, ordinals(question))
         # "what happened on jan 19": a day the knowledge's events mention makes a question on-topic
         dated = bool(asked & {AnswerKind.EVENT, AnswerKind.DATE}) and any(c.date_match for c in candidates)
         if self.semantic is not None:

@@ -233,3 +233,11 @@ def test_a_passing_comparison_does_not_make_an_entry_about_another_app(hybrid: A
     assert "instagram" in hybrid.kb.entries["rednote-what-is"].answer.en.lower()
     assert ranker.qualifier("who is instagram's ceo", "deal-leadership") == ("other-apps", "instagram")
     assert ranker.qualifier("is rednote the chinese instagram", "rednote-what-is") is None
+
+
+@pytest.mark.parametrize(
+    ("question", "entry"),
+    [("when did the second tiktok extension end", "eo-14258"), ("第四次延期到几号", "eo-14350")],
+)
+def test_the_place_in_the_series_of_extensions_picks_the_order(hybrid: Answerer, question: str, entry: str) -> None:
+    assert hybrid.answer(question, NOW).entry_id == entry
