@@ -192,8 +192,9 @@ class Index:
             return self.idf[token]
         return self.max_idf * (OOV_CJK_SHARE if CJK.match(token) else 1.0)
 
-    def search(self, question: str, limit: int = 5) -> Search:
-        """The best entries for `question`, and whether it mentions an anchor term (TikTok, RedNote, the ban ...)."""
+    def search(self, question: str, limit: int = 5, *, best_questions: bool = True) -> Search:
+        """The best entries for `question`, and whether it mentions an anchor term (TikTok, RedNote, the ban ...).
+        `best_questions=False` skips looking up each hit's closest alternate (the encoder has its own)."""
         terms = self.query_terms(question)
         total_info = sum(self._info(t) for t, _ in terms)
         on_topic = not self.anchors or any(weight > 0 and tok in self.anchors for tok, weight in terms)
@@ -229,7 +230,7 @@ class Index:
                 self.entries[i],
                 scores[i],
                 coverage[i],
-                self._best_question(i, query_set) if n < BEST_QUESTION_HITS else "",
+                self._best_question(i, query_set) if best_questions and n < BEST_QUESTION_HITS else "",
                 names_anchor=not query_anchors or bool(query_anchors & self._entry_tokens[i]),
             )
             for n, i in enumerate(ranked[:limit])

@@ -8,6 +8,7 @@ answer (bot.core.decision) can weigh them.
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import datetime as dt
 import re
@@ -130,7 +131,8 @@ class Ranker:
         for entry in kb.entries.values():
             for question in (*entry.questions.en, *entry.questions.zh):
                 self._exact.setdefault(normalize(self.spelling.rewrite(question)), entry.id)
-        self._exact_keys = list(self._exact)
+        self._exact_keys = sorted(self._exact, key=len)
+        self._exact_lengths = [len(k) for k in self._exact_keys]
         self._name_group = {
             name.lower(): group.id for group in kb.out_of_scope for name in (*group.names.en, *group.names.zh)
         }
@@ -204,7 +206,11 @@ class Ranker:
             return self._exact[key]
         if len(key) < 12:  # short strings are close to many things
             return None
-        found = process.extractOne(key, self._exact_keys, scorer=fuzz.ratio, score_cutoff=NEAR_EXACT)
+        # a ratio of NEAR_EXACT needs lengths within a factor (2 - r) / r of each other (r = NEAR_EXACT / 100)
+        spread = NEAR_EXACT / (200.0 - NEAR_EXACT)
+        low = bisect.bisect_left(self._exact_lengths, len(key) * spread)
+        high = bisect.bisect_right(self._exact_lengths, len(key) / spread)
+        found = process.extractOne(key, self._exact_keys[low:high], scorer=fuzz.ratio, score_cutoff=NEAR_EXACT)
         if found is None or not _same_words(key, found[0]):
             return None
         return self._exact[found[0]]
@@ -212,7 +218,7 @@ class Ranker:
     def rank(self, asked_text: str, today: dt.date | None = None) -> Ranking:
         """Candidates for a question; `today` reads relative dates in it ("last june")."""
         question = self.spelling.rewrite(asked_text)
-        found = self.index.search(question, limit=LEXICAL_LIMIT)
+        found = self.index.search(question, limit=LEXICAL_LIMIT, best_questions=self.semantic is None)
         dates = named_dates(question, today)
         # entries about a day the question names are candidates even when neither engine finds them
         dated_ids = [e for e, said in self._dates.items() if mentions(dates, said)] if dates.days else []
@@ -258,7 +264,7 @@ class Ranker:
                     score=hit.score if hit else 0.0,
                     semantic=sim,
                     fused=fused,
-                    question=(hit.best_question if hit else "") or closest,
+                    question=closest or (hit.best_question if hit else ""),
                     names_anchor=hit.names_anchor if hit else True,
                     lexical_rank=lexical_rank.get(entry_id, 99),
                     kind_mismatch=wrong_kind,
