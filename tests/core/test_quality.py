@@ -36,6 +36,8 @@ HYBRID_FLOORS = {
     "member-11.jsonl": (0.91, 0.06),
     "member-12.jsonl": (0.91, 0.07),
     "member-13.jsonl": (0.89, 0.08),
+    "member-14.jsonl": (0.89, 0.075),
+    "member-15.jsonl": (0.91, 0.055),
 }
 """Member-style sets (member-*) are typed the way members type; their first runs are in eval/README.md."""
 LEXICAL_FLOORS = {"dev.jsonl": 0.95, "fresh-holdout.jsonl": 0.9, "law-paraphrases.jsonl": 0.9}
