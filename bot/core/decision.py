@@ -82,7 +82,7 @@ def decide(ranking: Ranking, t: Thresholds) -> Decision:
     trusted = _lexically_trusted(ranking, t)
     if trusted is not None:
         return Decision(Verdict.ANSWER, trusted, confidence=round(min(1.0, max(trusted.fused, trusted.lexical)), 3))
-    if ranking.scope >= t.scope_min and ranking.scope - top.semantic >= t.scope_margin and not top.date_match:
+    if _scope_rivals(ranking, top, t, t.scope_margin) and not top.date_match:
         # a subject the knowledge covers is never declined as off-topic
         covered = _lexical_first(ranking, t, t.covered_subject)
         if covered is None:
@@ -113,7 +113,7 @@ def _lexically_trusted(ranking: Ranking, t: Thresholds) -> Candidate | None:
     first = _lexical_first(ranking, t, t.lexical_trust)
     if first is None:
         return None
-    if ranking.scope >= t.scope_min and ranking.scope - first.semantic >= t.scope_margin:
+    if _scope_rivals(ranking, first, t, t.scope_margin):
         return None
     if max(c.semantic for c in ranking.candidates) - first.semantic > t.trust_semantic_gap:
         return None  # the encoder finds another entry clearly closer
@@ -143,12 +143,13 @@ def _split(ranking: Ranking, t: Thresholds) -> bool:
 def _rivalled_by_scope(ranking: Ranking, top: Candidate, t: Thresholds) -> bool:
     """The encoder alone vouches for the entry, and finds the question nearly as close to a kind of question
     the bot declines."""
-    return (
-        top.coverage < t.weak_coverage
-        and not top.date_match
-        and ranking.scope >= t.scope_min
-        and ranking.scope - top.semantic >= -t.scope_rival
-    )
+    return top.coverage < t.weak_coverage and not top.date_match and _scope_rivals(ranking, top, t, -t.scope_rival)
+
+
+def _scope_rivals(ranking: Ranking, candidate: Candidate, t: Thresholds, margin: float) -> bool:
+    """The closest out-of-scope group is similar enough to claim the question, and at least `margin` more
+    similar to it than `candidate` is."""
+    return ranking.scope >= t.scope_min and ranking.scope - candidate.semantic >= margin
 
 
 def _decline(ranking: Ranking, t: Thresholds) -> Decision:

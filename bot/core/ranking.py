@@ -54,6 +54,8 @@ TYPO_RATIO = 75.0
 """Two words this alike (rapidfuzz ratio) are one word misspelled."""
 NEAR_EXACT = 92.0
 """An alternate question this close (rapidfuzz ratio, 0-100) to the question wins outright."""
+_NEAR_EXACT_SPREAD = NEAR_EXACT / (200.0 - NEAR_EXACT)
+"""A ratio r (in %) needs the shorter string to be at least r / (200 - r) of the longer one's length."""
 
 _PUNCT = re.compile(r"[\s\"'“”‘’`.,;:!?？！。，、；：()（）\[\]【】-]+")
 
@@ -185,7 +187,7 @@ class Ranker:
         for c in candidates:
             hit = c.entry.id in hits
             factor = DATE_MATCH_FACTOR if hit else miss
-            out.append(dataclasses.replace(c, fused=c.fused * factor, lexical=c.lexical * factor, date_match=hit))
+            out.append(_scaled(c, factor, date_match=hit))
         return out
 
     def _weigh_ordinals(self, candidates: list[Candidate], asked: frozenset[int]) -> list[Candidate]:
@@ -196,7 +198,7 @@ class Ranker:
         for c in candidates:
             places = self._ordinals[c.entry.id]
             factor = ORDINAL_MATCH_FACTOR if asked & places else ORDINAL_MISS_FACTOR if places else ORDINAL_NONE_FACTOR
-            out.append(dataclasses.replace(c, fused=c.fused * factor, lexical=c.lexical * factor))
+            out.append(_scaled(c, factor))
         return out
 
     def exact_match(self, question: str) -> str | None:
@@ -206,10 +208,8 @@ class Ranker:
             return self._exact[key]
         if len(key) < 12:  # short strings are close to many things
             return None
-        # a ratio of NEAR_EXACT needs lengths within a factor (2 - r) / r of each other (r = NEAR_EXACT / 100)
-        spread = NEAR_EXACT / (200.0 - NEAR_EXACT)
-        low = bisect.bisect_left(self._exact_lengths, len(key) * spread)
-        high = bisect.bisect_right(self._exact_lengths, len(key) / spread)
+        low = bisect.bisect_left(self._exact_lengths, len(key) * _NEAR_EXACT_SPREAD)
+        high = bisect.bisect_right(self._exact_lengths, len(key) / _NEAR_EXACT_SPREAD)
         found = process.extractOne(key, self._exact_keys[low:high], scorer=fuzz.ratio, score_cutoff=NEAR_EXACT)
         if found is None or not _same_words(key, found[0]):
             return None
@@ -298,6 +298,14 @@ class Ranker:
             scope=scope,
             semantic=self.semantic is not None,
         )
+
+
+def _scaled(candidate: Candidate, factor: float, *, date_match: bool | None = None) -> Candidate:
+    """The candidate with its lexical and fused scores multiplied by `factor` (and `date_match` set if given)."""
+    flag = candidate.date_match if date_match is None else date_match
+    return dataclasses.replace(
+        candidate, fused=candidate.fused * factor, lexical=candidate.lexical * factor, date_match=flag
+    )
 
 
 def _same_words(asked: str, known: str) -> bool:
